@@ -1,0 +1,67 @@
+"""Plain data for a story: a ``Document`` of ``Paragraph``s of ``Sentence``s.
+
+Index conventions: sentence ids are 0-based and run through the whole document in reading
+order; paragraph ids are 0-based too. Every dataclass is frozen; stages build new ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterator
+
+
+class Kind(str, Enum):
+    """What a paragraph is in wire copy. Only ``PROSE``, ``HEADER`` and ``BULLET`` are translated."""
+
+    PROSE = "prose"
+    HEADER = "header"  # an all-caps line ending with a colon ("CE QU’IL FAUT SAVOIR:")
+    BULLET = "bullet"  # "— " items; the marker is kept in ``Paragraph.prefix``
+    BREAK = "break"  # "___" section break: no sentences
+    BYLINE = "byline"  # "The Associated Press": a name, copied, never translated
+
+    @property
+    def translatable(self) -> bool:
+        return self in (Kind.PROSE, Kind.HEADER, Kind.BULLET)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    id: int
+    paragraph: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    id: int
+    kind: Kind
+    sentences: tuple[Sentence, ...]
+    prefix: str = ""  # markup kept verbatim before the text ("— " for bullets)
+    raw: str = ""  # the paragraph as it stood in the file (markers and breaks included)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    paragraphs: tuple[Paragraph, ...]
+    metadata: tuple[tuple[str, str], ...] = field(default=())  # ("date", "2023-09"), ...
+    lang: str = "fr"
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(s for p in self.paragraphs for s in p.sentences)
+
+    def iter_sentences(self) -> Iterator[Sentence]:
+        for p in self.paragraphs:
+            yield from p.sentences
+
+    def meta(self, key: str) -> str | None:
+        for k, v in self.metadata:
+            if k == key:
+                return v
+        return None
