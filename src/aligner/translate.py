@@ -177,7 +177,21 @@ class MarianTranslator:
             parts = split_long(text, self._n_tokens, self.max_input_tokens)
             units.extend(parts)
             owner.extend((u, len(parts)) for _ in parts)
-        outputs, limited = self._generate(units)
+        left_of = dict(owner)  # chunks still to translate, per sentence
+
+        def finished(unit_indices: Sequence[int]) -> None:
+            if self.progress is None:
+                return
+            whole = 0
+            for i in unit_indices:
+                u = owner[i][0]
+                left_of[u] -= 1
+                whole += left_of[u] == 0
+            self.progress(whole)
+
+        outputs, limited = self._generate(units, finished)
+        if self.progress is not None and len(prepared) > len(unique):
+            self.progress(len(prepared) - len(unique))  # repeats and blanks cost nothing
         joined: dict[str, Translation] = {}
         pos = 0
         for u, text in enumerate(unique):
@@ -191,7 +205,7 @@ class MarianTranslator:
             pos += n
         return [joined[p] if p else Translation("") for p in prepared]
 
-    def _generate(self, units: Sequence[str]) -> tuple[list[str], list[bool]]:
+    def _generate(self, units: Sequence[str], finished: Callable[[Sequence[int]], None]) -> tuple[list[str], list[bool]]:
         import torch
 
         order = sorted(range(len(units)), key=lambda i: self._n_tokens(units[i]), reverse=True)
@@ -215,8 +229,7 @@ class MarianTranslator:
             texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for row, i in enumerate(idx):
                 outputs[i] = texts[row]
-            if self.progress is not None:
-                self.progress(len(idx))
+            finished(idx)
         return outputs, limited
 
 

@@ -1,0 +1,299 @@
+"""The ``aligner`` command: parses arguments, builds objects, calls the library.
+
+User errors (``AlignerError``) end with one line on stderr and exit code 2, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import AlignerError, InputError
+from .models import DEFAULT_MODEL, DEFAULT_REVISION
+
+
+def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) -> None:
+    g = p.add_argument_group("translation")
+    g.add_argument("--model", default=DEFAULT_MODEL, help=f"hub id or model folder (default {DEFAULT_MODEL})")
+    g.add_argument("--revision", default=DEFAULT_REVISION, help="hub branch, tag or commit sha (default main)")
+    if translations:
+        g.add_argument(
+            "--translations",
+            type=Path,
+            help="use existing translations instead of a model: one line per source sentence, or JSONL "
+            'records {"source": ..., "translation": ...}',
+        )
+    g.add_argument("--beam", type=int, default=4, help="beam size; 1 = greedy (default 4)")
+    g.add_argument("--batch-size", type=int, default=16, help="sentences per batch (default 16)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    g.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aligner", description="Translate French wire copy to English, align it with a reference, score it."
+    )
+    parser.add_argument("--version", action="version", version=f"aligner {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="translate, align and score one story; write a run directory")
+    p.add_argument("source", type=Path, help="French story (plain text)")
+    p.add_argument("--ref", type=Path, help="English reference of the story (plain text)")
+    p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
+    p.add_argument("--presegmented", action="store_true", help="inputs hold one sentence per line")
+    _add_model_args(p)
+
+    p = sub.add_parser("translate", help="translate one story, keeping its layout")
+    p.add_argument("source", type=Path)
+    p.add_argument("-o", "--out", type=Path, help="output file (default: stdout)")
+    p.add_argument("--presegmented", action="store_true", help="the input holds one sentence per line")
+    _add_model_args(p, translations=False)
+
+    p = sub.add_parser("align", help="align two texts (optionally through MT) and print the beads")
+    p.add_argument("--src", type=Path, required=True, help="left text (French source)")
+    p.add_argument("--tgt", type=Path, required=True, help="right text (English reference)")
+    p.add_argument("--mt", type=Path, help="MT of --src, one line per source sentence: align by similarity")
+    p.add_argument("--presegmented", action="store_true", help="inputs hold one sentence per line")
+    p.add_argument("--json", action="store_true", help="JSON instead of vecalign's [i]:[j]:cost lines")
+    p.add_argument("--ratio", type=float, default=1.0, help="length-only mode: target chars per source char")
+
+    p = sub.add_parser("score", help="BLEU, chrF and TER of line-parallel files (as the sacrebleu CLI)")
+    p.add_argument("--hyp", type=Path, required=True)
+    p.add_argument("--ref", type=Path, required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
+    p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
+    p.add_argument("-o", "--out", type=Path, required=True)
+    _add_model_args(p)
+
+    p = sub.add_parser("models", help="download or list models")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    pull = msub.add_parser("pull", help="download a MarianMT model (into the HF cache, or --dir)")
+    pull.add_argument("model", nargs="?", default=DEFAULT_MODEL)
+    pull.add_argument("--revision", default=DEFAULT_REVISION)
+    pull.add_argument("--dir", type=Path, help="download into this folder instead of the HF cache")
+    msub.add_parser("list", help="models in the HF cache and in ./models")
+    return parser
+
+
+class _Progress:
+    """A tqdm bar on stderr, created when the amount of work is known."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+
+    def start(self, total: int, desc: str) -> None:
+        if self.quiet:
+            return
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=desc, unit="sent", file=sys.stderr, leave=False)
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _marian(args: argparse.Namespace, progress: _Progress) -> Any:
+    from .translate import MarianTranslator
+
+    return MarianTranslator(
+        args.model,
+        revision=args.revision,
+        beam=args.beam,
+        batch_size=args.batch_size,
+        device=args.device,
+        threads=args.threads,
+        progress=progress.update,
+    )
+
+
+def _read(path: Path, lang: str, presegmented: bool) -> Any:
+    from .reader import read_document
+
+    return read_document(path, lang=lang, presegmented=presegmented)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import process, translation_jobs, write_run
+    from .translate import open_translations
+
+    source = _read(args.source, "fr", args.presegmented)
+    reference = _read(args.ref, "en", args.presegmented) if args.ref else None
+    if args.out.exists() and any(args.out.iterdir()) and not (args.out / "result.json").exists():
+        raise InputError(f"{args.out}: exists and is not an aligner run directory; choose another -o")
+    progress = _Progress(args.quiet)
+    if args.translations:
+        translator = open_translations(args.translations, translation_jobs(source))
+    else:
+        translator = _marian(args, progress)
+    progress.start(len(translation_jobs(source)), "translating")
+    try:
+        result = process(source, translator, reference)
+    finally:
+        progress.close()
+    out = write_run(result, args.out)
+    if result.scores is not None:
+        d = result.scores.document
+        print(f"{source.id}: BLEU {d.bleu.score:.2f}  chrF {d.chrf.score:.2f}  TER {d.ter.score:.2f}  (document)"
+              if d.ter else f"{source.id}: BLEU {d.bleu.score:.2f}")
+    print(f"wrote {out}/report.html, result.json, translation.txt, alignment.txt")
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from .pipeline import render_translation, translate_document, translation_jobs
+
+    source = _read(args.source, "fr", args.presegmented)
+    progress = _Progress(args.quiet)
+    translator = _marian(args, progress)
+    progress.start(len(translation_jobs(source)), "translating")
+    try:
+        translations = translate_document(source, translator)
+    finally:
+        progress.close()
+    text = render_translation(source, tuple(t.text for t in translations))
+    for t in translations:
+        if t.unk:
+            print(f"aligner: warning: the model's vocabulary lacks {' '.join(t.unk)!r}; those characters were dropped",
+                  file=sys.stderr)
+    if args.out:
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from .align import align_length, align_similarity, format_vecalign
+    from .reader import decode, read_bytes
+
+    src = [s.text for s in _read(args.src, "fr", args.presegmented).sentences]
+    tgt = [s.text for s in _read(args.tgt, "en", args.presegmented).sentences]
+    if args.mt:
+        mt = [line for line in decode(read_bytes(args.mt), args.mt).rstrip("\n").split("\n")]
+        if len(mt) != len(src):
+            raise InputError(f"{args.mt}: {len(mt)} lines but {args.src} has {len(src)} sentences; give one MT line "
+                             "per source sentence")
+        alignment = align_similarity(mt, tgt)
+    else:
+        alignment = align_length(src, tgt, ratio=args.ratio)
+    if args.json:
+        beads = [{"src": list(b.left), "tgt": list(b.right), "kind": b.kind, "confidence": b.score}
+                 for b in alignment.beads]
+        print(json.dumps({"signature": alignment.signature(), "beads": beads}, ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(format_vecalign(alignment))
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .reader import decode, read_bytes
+    from .score import corpus_scores
+
+    hyp = decode(read_bytes(args.hyp), args.hyp).rstrip("\n").split("\n")
+    ref = decode(read_bytes(args.ref), args.ref).rstrip("\n").split("\n")
+    if len(hyp) != len(ref):
+        raise InputError(f"{args.hyp}: {len(hyp)} lines but {args.ref} has {len(ref)}; the files must be line-parallel")
+    scores = corpus_scores(hyp, ref)
+    if args.json:
+        print(json.dumps(scores.as_dict(), indent=1))
+    else:
+        for m in (scores.bleu, scores.chrf, scores.ter):
+            if m is not None:
+                print(f"{m.name} = {m.score:.2f}  {m.signature}")
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import iter_stories, run_batch
+    from .translate import FileTranslator, MemoTranslator
+
+    items = list(iter_stories(args.stories))
+    progress = _Progress(args.quiet)
+    if args.translations:
+        if args.translations.suffix != ".jsonl":
+            raise InputError(f"{args.translations}: batches need a JSONL translations file "
+                             '({"source": ..., "translation": ...} per line)')
+        inner: Any = FileTranslator.from_jsonl(args.translations)
+    else:
+        inner = _marian(args, progress)
+    translator = MemoTranslator(inner)
+    progress.start(len(items), "stories")
+    progress_unit = progress.update
+
+    def on_story(story_id: str, status: str) -> None:
+        progress_unit(1)
+        if status.startswith("failed"):
+            print(f"aligner: {story_id}: {status}", file=sys.stderr)
+
+    if hasattr(inner, "progress"):
+        inner.progress = None  # the bar counts stories here
+    try:
+        report = run_batch(iter(items), translator, args.out, on_story=on_story)
+    finally:
+        progress.close()
+    print(f"{report.done} done, {report.skipped} already done, {report.failed} failed; summary: {report.summary_path}")
+    return 1 if report.failed else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import list_models, pull
+
+    if args.models_command == "pull":
+        folder = pull(args.model, revision=args.revision, local_dir=args.dir)
+        print(f"{args.model} ({args.revision}) is in {folder}")
+        return 0
+    listing = list_models()
+    if not listing:
+        print("no models in the Hugging Face cache or in ./models; `aligner models pull` downloads one")
+    for m in listing:
+        print(f"{m.model_id}\t{m.revision}\t{m.size_bytes / 1e6:.1f} MB\t{m.path}")
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "translate": cmd_translate,
+    "align": cmd_align,
+    "score": cmd_score,
+    "batch": cmd_batch,
+    "models": cmd_models,
+}
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    print(f"aligner: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return COMMANDS[args.command](args)
+    except AlignerError as exc:
+        print(f"aligner: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("aligner: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

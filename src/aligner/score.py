@@ -1,0 +1,133 @@
+"""Scoring MT against reference English with sacreBLEU, at document, paragraph and bead level.
+
+Every score keeps sacreBLEU's signature; ``with_ours`` appends the run's own settings (model,
+revision, engine, beam, aligner settings, package version) so that a number says how it was made.
+
+Unaligned sentences count against the MT: a bead with no reference side is scored as the MT
+against an empty reference (extra words lower precision), and a bead with no MT side as an empty
+hypothesis against its reference (missing words lower recall and BLEU's brevity penalty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .align import Alignment
+
+
+@dataclass(frozen=True)
+class MetricScore:
+    name: str  # "BLEU", "chrF2", "TER", "chrF2++"
+    score: float
+    signature: str  # sacreBLEU's signature for exactly this computation
+
+
+@dataclass(frozen=True)
+class Scores:
+    bleu: MetricScore
+    chrf: MetricScore
+    ter: MetricScore | None = None
+
+    def as_dict(self) -> dict[str, dict[str, float | str]]:
+        out = {"bleu": _metric_dict(self.bleu), "chrf": _metric_dict(self.chrf)}
+        if self.ter is not None:
+            out["ter"] = _metric_dict(self.ter)
+        return out
+
+
+def _metric_dict(m: MetricScore) -> dict[str, float | str]:
+    return {"name": m.name, "score": round(m.score, 4), "signature": m.signature}
+
+
+def corpus_scores(hyps: Sequence[str], refs: Sequence[str], *, ter: bool = True) -> Scores:
+    """Corpus BLEU, chrF (and TER) of line-parallel hypotheses and references, as the sacrebleu CLI computes them."""
+    from sacrebleu.metrics import BLEU, CHRF, TER
+
+    if len(hyps) != len(refs):
+        raise ValueError(f"{len(hyps)} hypotheses but {len(refs)} references")
+    results = []
+    for metric in (BLEU(), CHRF()) + ((TER(),) if ter else ()):
+        s = metric.corpus_score(list(hyps), [list(refs)])
+        results.append(MetricScore(s.name, float(s.score), str(metric.get_signature())))
+    return Scores(results[0], results[1], results[2] if ter else None)
+
+
+def sentence_scores(hyp: str, ref: str) -> tuple[float, float]:
+    """Sentence BLEU (effective order, as sacreBLEU recommends for sentences) and chrF of one pair."""
+    bleu, chrf = _sentence_metrics()
+    if not hyp and not ref:
+        return 100.0, 100.0
+    return float(bleu.sentence_score(hyp, [ref]).score), float(chrf.sentence_score(hyp, [ref]).score)
+
+
+@lru_cache(maxsize=1)
+def _sentence_metrics() -> tuple[Any, Any]:
+    from sacrebleu.metrics import BLEU, CHRF
+
+    return BLEU(effective_order=True), CHRF()
+
+
+def bead_texts(alignment: Alignment, left: Sequence[str], right: Sequence[str]) -> list[tuple[str, str]]:
+    """Each bead's (MT side, reference side), sentences joined by a space; empty string for a missing side."""
+    return [(" ".join(left[i] for i in b.left), " ".join(right[j] for j in b.right)) for b in alignment.beads]
+
+
+@dataclass(frozen=True)
+class BeadScore:
+    bleu: float
+    chrf: float
+
+
+@dataclass(frozen=True)
+class ParagraphScore:
+    paragraph: int
+    beads: tuple[int, ...]
+    scores: Scores
+
+
+@dataclass(frozen=True)
+class DocumentScores:
+    document: Scores  # the whole MT as one segment against the whole reference
+    beads: Scores  # corpus scores over aligned beads (one segment per bead)
+    per_bead: tuple[BeadScore, ...]
+    per_paragraph: tuple[ParagraphScore, ...]
+
+
+def score_document(
+    alignment: Alignment,
+    mt: Sequence[str],
+    reference: Sequence[str],
+    paragraph_of: Sequence[int],
+) -> DocumentScores:
+    """Score MT sentences against reference sentences through their alignment.
+
+    ``paragraph_of[i]`` is the source paragraph of MT sentence ``i``; a bead belongs to the
+    paragraph of its first MT sentence, and a reference-only bead to the paragraph before it.
+    """
+    pairs = bead_texts(alignment, mt, reference)
+    document = corpus_scores([" ".join(t for t in mt if t)], [" ".join(t for t in reference if t)])
+    beads = corpus_scores([h for h, _ in pairs], [r for _, r in pairs])
+    per_bead = tuple(BeadScore(*sentence_scores(h, r)) for h, r in pairs)
+    groups: dict[int, list[int]] = {}
+    current = paragraph_of[0] if paragraph_of else 0
+    for k, bead in enumerate(alignment.beads):
+        if bead.left:
+            current = paragraph_of[bead.left[0]]
+        groups.setdefault(current, []).append(k)
+    per_paragraph = tuple(
+        ParagraphScore(
+            p,
+            tuple(ks),
+            corpus_scores([pairs[k][0] for k in ks], [pairs[k][1] for k in ks], ter=False),
+        )
+        for p, ks in sorted(groups.items())
+    )
+    return DocumentScores(document, beads, per_bead, per_paragraph)
+
+
+def with_ours(signature: str, ours: Mapping[str, str]) -> str:
+    """sacreBLEU's signature followed by the run's own settings, in sacreBLEU's ``key:value|…`` style."""
+    return "|".join([signature] + [f"{k}:{v}" for k, v in ours.items()])

@@ -1,0 +1,54 @@
+"""Shared fixtures. Tests never touch the network: the hub client is offline unless a test runs
+its own stand-in hub on 127.0.0.1, and the HF cache is a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+# Must happen before huggingface_hub is imported anywhere (it reads these at import time).
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="aligner-test-hf-"))
+os.environ.pop("HF_ENDPOINT", None)
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ALIGNER_SHARED", ROOT.parent / "shared"))
+DATA = SHARED / "data"
+SEED = SHARED / "seeds" / "000_ba36305a8a94cac5.txt"
+TINY_MODEL = ROOT / "models" / "tiny-marian-fr-en"
+SEED_REFERENCE = ROOT / "corpora" / "000_ba36305a8a94cac5.en.txt"
+
+needs_shared = pytest.mark.skipif(
+    not DATA.is_dir() or not SEED.is_file(),
+    reason=f"{SHARED} is absent: these tests read the real corpora and the example story from ../shared "
+    "(present in the development workspace and in CI, not in a user's clone)",
+)
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """Environment for running the ``aligner`` command in a subprocess, offline by default."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+ALIGNER = [sys.executable, "-m", "aligner.cli"]
+
+
+@pytest.fixture(scope="session")
+def tiny_translator():  # type: ignore[no-untyped-def]
+    from aligner.translate import MarianTranslator
+
+    return MarianTranslator(str(TINY_MODEL), beam=1, batch_size=16, threads=1)
+
+
+@pytest.fixture(scope="session")
+def training_pairs() -> list[tuple[str, str]]:
+    fr = (TINY_MODEL / "train.fr").read_text(encoding="utf-8").splitlines()
+    en = (TINY_MODEL / "train.en").read_text(encoding="utf-8").splitlines()
+    return list(zip(fr, en))
