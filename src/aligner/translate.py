@@ -337,7 +337,7 @@ class MemoTranslator:
 
     def translate_detailed(self, texts: Sequence[str]) -> list[Translation]:
         todo = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        self.hits += len(texts) - len([t for t in texts if t in todo])
+        self.hits += len(texts) - len(todo)  # sentences that cost nothing
         if todo:
             for text, result in zip(todo, translate_detailed(self.inner, todo)):
                 self._memo[text] = result

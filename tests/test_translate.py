@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sacrebleu
+
+from aligner.errors import InputError, ModelError
+from aligner.translate import FileTranslator, MarianTranslator, MemoTranslator, Translation, split_long
+from aligner.typography import english_typography, normalize_source
+from conftest import TINY_MODEL
+
+
+def test_tiny_model_translates_its_training_sentences(tiny_translator, training_pairs) -> None:  # type: ignore[no-untyped-def]
+    sample = training_pairs[::7]
+    out = tiny_translator.translate([fr for fr, _ in sample])
+    refs = [english_typography(en) for _, en in sample]
+    assert sacrebleu.corpus_bleu(out, [refs]).score > 95
+    assert out[0] == refs[0]
+
+
+def test_order_is_kept_and_repeats_and_blanks_are_fine(tiny_translator) -> None:  # type: ignore[no-untyped-def]
+    out = tiny_translator.translate(["Oui.", "Merci.", "", "Oui.", "Non."])
+    assert out == ["Yes.", "Thank you.", "", "Yes.", "No."]
+
+
+def test_output_gets_english_typography(tiny_translator) -> None:  # type: ignore[no-untyped-def]
+    (out,) = tiny_translator.translate(["Le président russe Vladimir Poutine a déclaré : « Nous voulons la paix »."])
+    assert out == "Russian President Vladimir Putin said: “We want peace.”"
+
+
+def test_unknown_characters_are_reported_not_silently_dropped(tiny_translator) -> None:  # type: ignore[no-untyped-def]
+    (t,) = tiny_translator.translate_detailed(["Merci Ω."])
+    assert isinstance(t, Translation)
+    assert any("Ω" in piece for piece in t.unk)
+    (clean,) = tiny_translator.translate_detailed(["Merci."])
+    assert clean.unk == ()
+
+
+def test_long_sentences_are_split_at_clauses_never_truncated() -> None:
+    translator = MarianTranslator(str(TINY_MODEL), beam=1, max_input_tokens=48)
+    first = "Le président russe Vladimir Poutine a déclaré mercredi que la rencontre a duré plus de quatre heures"
+    second = "la Maison Blanche a affirmé que les États-Unis ont condamné les lancements."
+    (t,) = translator.translate_detailed([f"{first}, et {second}"])
+    assert t.chunks >= 2
+    assert "Russian President Vladimir Putin" in t.text
+    assert "condemned the launches" in t.text
+    assert not t.hit_length_limit
+
+
+def test_split_long_rejoins_to_the_input() -> None:
+    text = "un deux, trois quatre; cinq six — sept huit et neuf dix"
+    parts = split_long(text, lambda s: len(s.split()), 3)
+    assert all(len(p.split()) <= 3 for p in parts)
+    assert " ".join(parts) == text
+
+
+def test_progress_counts_sentences() -> None:
+    seen: list[int] = []
+    translator = MarianTranslator(str(TINY_MODEL), beam=1, batch_size=2, progress=seen.append)
+    translator.translate(["Oui.", "Non.", "Merci.", "Oui."])
+    assert sum(seen) == 4
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"beam": 0}, "beam size must be at least 1"), ({"batch_size": 0}, "batch size"), ({"device": "tpu"}, "device")],
+)
+def test_bad_settings(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        MarianTranslator(str(TINY_MODEL), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("Il a dit : « oui » ; vraiment ?", 'Il a dit: " oui "; vraiment ?'),
+        ("l’armée\u00a0!", "l'armée !"),
+    ],
+)
+def test_source_normalisation_matches_opus_mt_preprocessing(src: str, expected: str) -> None:
+    assert normalize_source(src) == expected
+
+
+@pytest.mark.parametrize(
+    ("mt", "expected"),
+    [
+        ('He said : " We want peace ". It\'s over ; really ?', "He said: “We want peace.” It’s over; really?"),
+        ("Kim called it the « first priority » .", "Kim called it the “first priority.”"),
+        ('"Yes," he said.', "“Yes,” he said."),
+        ("The leaders' plan", "The leaders’ plan"),
+    ],
+)
+def test_english_typography(mt: str, expected: str) -> None:
+    assert english_typography(mt) == expected
+
+
+def test_file_translator_positional_and_jsonl(tmp_path: Path) -> None:
+    lines = tmp_path / "mt.txt"
+    lines.write_text("One.\nTwo.\n", encoding="utf-8")
+    t = FileTranslator.positional(["Un.", "Deux."], lines)
+    assert t.translate(["Deux.", "Un.", "Deux."]) == ["Two.", "One.", "Two."]
+    with pytest.raises(InputError, match=r"mt\.txt: 2 lines but the story has 3 sentences"):
+        FileTranslator.positional(["Un.", "Deux.", "Trois."], lines)
+    jl = tmp_path / "mt.jsonl"
+    jl.write_text(json.dumps({"source": "Un  deux.", "translation": "One two."}) + "\n", encoding="utf-8")
+    t2 = FileTranslator.from_jsonl(jl)
+    assert t2.translate(["Un deux."]) == ["One two."]  # whitespace-folded lookup
+    with pytest.raises(InputError, match=r"mt\.jsonl: no translation for the sentence 'Trois\.'"):
+        t2.translate(["Trois."])
+
+
+class Counting:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @property
+    def signature(self) -> dict[str, str]:
+        return {"engine": "counting"}
+
+    def translate(self, texts: list[str]) -> list[str]:
+        self.calls.extend(texts)
+        return [t.upper() for t in texts]
+
+
+def test_translation_memory_translates_each_sentence_once() -> None:
+    inner = Counting()
+    memo = MemoTranslator(inner)
+    assert memo.translate(["a", "b", "a"]) == ["A", "B", "A"]
+    assert memo.translate(["b", "c"]) == ["B", "C"]
+    assert inner.calls == ["a", "b", "c"]
+    assert memo.hits == 2
