@@ -72,8 +72,8 @@ def _summary_row(story_id: str, outdir: Path) -> dict[str, Any]:
         row: dict[str, Any] = {"id": story_id, "status": "ok", "sentences": len(data["mt"])}
         if data["scores"]:
             for level in ("document", "beads"):
-                for metric in ("bleu", "chrf", "ter"):
-                    row[f"{level}_{metric}"] = data["scores"][level][metric]["score"]
+                for metric, value in data["scores"][level].items():
+                    row[f"{level}_{metric}"] = value["score"]
         return row
     return {"id": story_id, "status": "error", "error": err.read_text(encoding="utf-8").strip() if err.exists() else ""}
 

@@ -148,9 +148,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.close()
     out = write_run(result, args.out)
     if result.scores is not None:
-        d = result.scores.document
-        print(f"{source.id}: BLEU {d.bleu.score:.2f}  chrF {d.chrf.score:.2f}  TER {d.ter.score:.2f}  (document)"
-              if d.ter else f"{source.id}: BLEU {d.bleu.score:.2f}")
+        d, b = result.scores.document, result.scores.beads
+        ter = f"  TER {b.ter.score:.2f}" if b.ter else ""
+        print(f"{source.id}: document BLEU {d.bleu.score:.2f}  chrF {d.chrf.score:.2f} | "
+              f"aligned beads BLEU {b.bleu.score:.2f}  chrF {b.chrf.score:.2f}{ter}")
     print(f"wrote {out}/report.html, result.json, translation.txt, alignment.txt")
     return 0
 

@@ -85,7 +85,7 @@ def _num(value: float | None) -> str:
 def _row_html(row: Row, has_ref: bool) -> str:
     cols = 4 + has_ref
     if row.kind == "break":
-        return f'<tr class="break"><td colspan="{cols}">___</td></tr>'
+        return f'<tr class="break"><td colspan="{cols}">___ {_e(row.label)} ___</td></tr>'
     if row.kind == "paragraph":
         return f'<tr class="para" data-paragraph="{row.paragraph}"><td colspan="{cols}">{_e(row.label)}</td></tr>'
     missing = ' class="miss"'

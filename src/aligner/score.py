@@ -90,7 +90,7 @@ class ParagraphScore:
 
 @dataclass(frozen=True)
 class DocumentScores:
-    document: Scores  # the whole MT as one segment against the whole reference
+    document: Scores  # the whole MT as one segment against the whole reference (BLEU, chrF)
     beads: Scores  # corpus scores over aligned beads (one segment per bead)
     per_bead: tuple[BeadScore, ...]
     per_paragraph: tuple[ParagraphScore, ...]
@@ -108,7 +108,8 @@ def score_document(
     paragraph of its first MT sentence, and a reference-only bead to the paragraph before it.
     """
     pairs = bead_texts(alignment, mt, reference)
-    document = corpus_scores([" ".join(t for t in mt if t)], [" ".join(t for t in reference if t)])
+    # TER of a whole story as one segment costs tens of seconds (shift search); it is given per bead.
+    document = corpus_scores([" ".join(t for t in mt if t)], [" ".join(t for t in reference if t)], ter=False)
     beads = corpus_scores([h for h, _ in pairs], [r for _, r in pairs])
     per_bead = tuple(BeadScore(*sentence_scores(h, r)) for h, r in pairs)
     groups: dict[int, list[int]] = {}

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ALIGNER, DATA, TINY_MODEL, cli_env, needs_shared
+
+
+def wmt_french_stories(path: Path, count: int = 20) -> None:
+    """The first ``count`` newstest2014 documents written in French, as batch JSONL with references."""
+    base = DATA / "wmt-newstest-fren" / "txt" / "newstest2014"
+    cols = [base.with_suffix(s).read_text(encoding="utf-8").split("\n") for s in (".fr", ".en", ".docid", ".origlang")]
+    docs: dict[str, dict[str, list[str]]] = {}
+    for fr, en, docid, orig in zip(*cols):
+        if orig == "fr":
+            doc = docs.setdefault(docid, {"fr": [], "en": []})
+            doc["fr"].append(fr)
+            doc["en"].append(en)
+    with path.open("w", encoding="utf-8") as fh:
+        for docid, doc in list(docs.items())[:count]:
+            story = {"id": docid.replace("/", "_"), "paragraphs": doc["fr"], "reference": doc["en"]}
+            fh.write(json.dumps(story, ensure_ascii=False) + "\n")
+
+
+def batch_cmd(stories: Path, out: Path) -> list[str]:
+    return [*ALIGNER, "batch", str(stories), "-o", str(out), "--model", str(TINY_MODEL), "--beam", "1", "--quiet"]
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@needs_shared
+@pytest.mark.slow
+def test_batch_resumes_after_a_kill_and_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+    stories = tmp_path / "stories.jsonl"
+    wmt_french_stories(stories)
+    assert len(stories.read_text(encoding="utf-8").splitlines()) == 20
+
+    whole = tmp_path / "whole"
+    first = subprocess.run(batch_cmd(stories, whole), env=cli_env(), capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("20 done, 0 already done, 0 failed")
+
+    resumed = tmp_path / "resumed"
+    proc = subprocess.Popen(batch_cmd(stories, resumed), env=cli_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        finished = list((resumed / "stories").glob("*/result.json")) if (resumed / "stories").exists() else []
+        if len(finished) >= 6:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = len(list((resumed / "stories").iterdir()))
+    assert 6 <= killed_at < 20, "the kill must land mid-run"
+    assert not (resumed / "summary.json").exists()
+
+    again = subprocess.run(batch_cmd(stories, resumed), env=cli_env(), capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr
+    done, skipped = (int(x) for x in again.stdout.split(" done, ")[0:1] + again.stdout.split(", ")[1].split()[0:1])
+    assert skipped == killed_at and done == 20 - killed_at
+    # leftovers of the killed story (temporary directories) are not part of the result
+    tidy = {k: v for k, v in snapshot(resumed).items() if not k.startswith("stories/.")}
+    assert tidy == snapshot(whole)
+    summary = json.loads((whole / "summary.json").read_text(encoding="utf-8"))["stories"]
+    assert len(summary) == 20 and all(s["status"] == "ok" for s in summary)
+
+
+def test_batch_records_a_failing_story_and_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Merci.\n", encoding="utf-8")
+    (folder / "a.en.txt").write_text("Thank you.\n", encoding="utf-8")
+    (folder / "b.txt").write_bytes(b"")
+    (folder / "c.txt").write_text("Oui.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run(batch_cmd(folder, out), env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert "b: failed:" in proc.stderr and "the file is empty" in proc.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))["stories"]
+    assert [(s["id"], s["status"]) for s in summary] == [("a", "ok"), ("b", "error"), ("c", "ok")]
+    assert summary[0]["document_chrf"] == pytest.approx(100.0)  # too short for corpus BLEU 4-grams
+    assert "the file is empty" in summary[1]["error"]
+    assert (out / "stories" / "c" / "translation.txt").read_text(encoding="utf-8") == "Yes.\n"
