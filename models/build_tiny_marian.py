@@ -192,8 +192,14 @@ def build(out: Path, steps: int) -> None:
     model = MarianMTModel(config)
     with torch.no_grad():
         model.model.shared.weight[pad].zero_()
-    tok = MarianTokenizer(str(out / "source.spm"), str(out / "target.spm"), str(out / "vocab.json"),
-                          source_lang="fr", target_lang="en", model_max_length=128)
+    tok = MarianTokenizer(
+        str(out / "source.spm"),
+        str(out / "target.spm"),
+        str(out / "vocab.json"),
+        source_lang="fr",
+        target_lang="en",
+        model_max_length=128,
+    )
 
     batch_size = 32
     optim = torch.optim.Adam(model.parameters(), lr=3e-3)

@@ -48,7 +48,11 @@ class FakeHub:
                     return 404, b"Entry not found", {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": hub.commit}
                 body = f.read_bytes()
                 etag = '"' + hashlib.sha1(body).hexdigest() + '"'
-                return 200, body, {"X-Repo-Commit": hub.commit, "ETag": etag, "Content-Type": "application/octet-stream"}
+                return (
+                    200,
+                    body,
+                    {"X-Repo-Commit": hub.commit, "ETag": etag, "Content-Type": "application/octet-stream"},
+                )
 
             def _reply(self, with_body: bool) -> None:
                 status, body, headers = self._file()
@@ -60,10 +64,10 @@ class FakeHub:
                 if with_body:
                     self.wfile.write(body)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._reply(False)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._reply(True)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -48,8 +48,9 @@ def test_batch_resumes_after_a_kill_and_matches_an_uninterrupted_run(tmp_path: P
     assert first.stdout.startswith("20 done, 0 already done, 0 failed")
 
     resumed = tmp_path / "resumed"
-    proc = subprocess.Popen(batch_cmd(stories, resumed), env=cli_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        batch_cmd(stories, resumed), env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
         finished = list((resumed / "stories").glob("*/result.json")) if (resumed / "stories").exists() else []

@@ -18,8 +18,9 @@ def aligner(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("seed") / "run"
-    proc = aligner("run", str(SEED), "--ref", str(SEED_REFERENCE), "--model", str(TINY_MODEL), "--beam", "1",
-                   "-o", str(out))
+    proc = aligner(
+        "run", str(SEED), "--ref", str(SEED_REFERENCE), "--model", str(TINY_MODEL), "--beam", "1", "-o", str(out)
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -36,8 +37,12 @@ def test_main_command_without_a_model_ends_fast_with_one_line(tmp_path: Path) ->
 
 @needs_shared
 def test_run_writes_all_four_outputs(seed_run: Path) -> None:
-    assert sorted(p.name for p in seed_run.iterdir()) == ["alignment.txt", "report.html", "result.json",
-                                                           "translation.txt"]
+    assert sorted(p.name for p in seed_run.iterdir()) == [
+        "alignment.txt",
+        "report.html",
+        "result.json",
+        "translation.txt",
+    ]
     data = json.loads((seed_run / "result.json").read_text(encoding="utf-8"))
     assert data["schema"] == "aligner.run/1"
     assert data["signature"]["engine"] == "transformers" and data["signature"]["beam"] == "1"
@@ -102,7 +107,11 @@ def test_report_escapes_hostile_text(tmp_path: Path) -> None:
     [
         ("missing.txt", None, "missing.txt: no such file"),
         ("empty.txt", b"", "empty.txt: the file is empty"),
-        ("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00", "binary.txt: this looks like a binary file"),
+        (
+            "binary.txt",
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+            "binary.txt: this looks like a binary file",
+        ),
         ("bad.txt", b"caf\x81 \x8d noir", "bad.txt: not UTF-8 (bad byte at offset 3) and not cp1252"),
     ],
 )
@@ -150,7 +159,9 @@ def test_align_command_presegmented_and_json(tmp_path: Path) -> None:
     proc = aligner("align", "--src", str(src), "--tgt", str(tgt), "--mt", str(mt), "--presegmented")
     assert proc.returncode == 0, proc.stderr
     assert [line.split(":")[0] + ":" + line.split(":")[1] for line in proc.stdout.splitlines()] == [
-        "[0, 1]:[0]", "[2]:[1]"]
+        "[0, 1]:[0]",
+        "[2]:[1]",
+    ]
     as_json = aligner("align", "--src", str(src), "--tgt", str(tgt), "--presegmented", "--json")
     beads = json.loads(as_json.stdout)["beads"]
     assert sum(len(b["src"]) for b in beads) == 3 and sum(len(b["tgt"]) for b in beads) == 2
@@ -158,13 +169,15 @@ def test_align_command_presegmented_and_json(tmp_path: Path) -> None:
 
 def test_translate_command_keeps_layout(tmp_path: Path) -> None:
     src = tmp_path / "s.txt"
-    src.write_text("date 2024-01 Merci.\n\nCE QU’IL FAUT SAVOIR :\n\n— Oui. Non.\n\n___\n\nThe Associated Press",
-                   encoding="utf-8")
+    src.write_text(
+        "date 2024-01 Merci.\n\nCE QU’IL FAUT SAVOIR :\n\n— Oui. Non.\n\n___\n\nThe Associated Press", encoding="utf-8"
+    )
     out = tmp_path / "t.txt"
     proc = aligner("translate", str(src), "--model", str(TINY_MODEL), "--beam", "1", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert out.read_text(encoding="utf-8") == (
-        "date 2024-01 Thank you.\n\nWHAT TO KNOW:\n\n— Yes. No.\n\n___\n\nThe Associated Press\n")
+        "date 2024-01 Thank you.\n\nWHAT TO KNOW:\n\n— Yes. No.\n\n___\n\nThe Associated Press\n"
+    )
 
 
 def test_no_traceback_for_a_directory_output_clash(tmp_path: Path) -> None:

@@ -24,7 +24,9 @@ def _closed_port() -> int:
 
 def test_offline_and_not_cached_fails_at_once_naming_the_fixes() -> None:
     start = time.monotonic()
-    with pytest.raises(ModelError, match=r"not in the local Hugging Face cache and HF_HUB_OFFLINE=1.*models pull.*--model PATH"):
+    with pytest.raises(
+        ModelError, match=r"not in the local Hugging Face cache and HF_HUB_OFFLINE=1.*models pull.*--model PATH"
+    ):
         resolve_model(REPO)
     assert time.monotonic() - start < 5
 
@@ -32,7 +34,9 @@ def test_offline_and_not_cached_fails_at_once_naming_the_fixes() -> None:
 def test_unreachable_hub_gives_one_line_model_error_fast(tmp_path: Path) -> None:
     env = cli_env(HF_HUB_OFFLINE="0", HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}")
     start = time.monotonic()
-    proc = subprocess.run([*ALIGNER, "translate", str(TINY_MODEL / "train.fr")], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [*ALIGNER, "translate", str(TINY_MODEL / "train.fr")], env=env, capture_output=True, text=True
+    )
     elapsed = time.monotonic() - start
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
@@ -44,7 +48,10 @@ def test_unreachable_hub_gives_one_line_model_error_fast(tmp_path: Path) -> None
 
 def test_local_folder_missing_files(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
-    with pytest.raises(ModelError, match=r"lacks source\.spm, target\.spm, vocab\.json, tokenizer_config\.json, model\.safetensors or pytorch_model\.bin"):
+    with pytest.raises(
+        ModelError,
+        match=r"lacks source\.spm, target\.spm, vocab\.json, tokenizer_config\.json, model\.safetensors or pytorch_model\.bin",  # noqa: E501
+    ):
         check_model_dir(tmp_path)
 
 
@@ -65,11 +72,19 @@ def test_models_pull_from_a_stand_in_hub_then_translate_offline_by_hub_id(tmp_pa
     hf_home = tmp_path / "hf"
     with FakeHub({REPO: TINY_MODEL}) as hub:
         env = cli_env(HF_HUB_OFFLINE="0", HF_HOME=str(hf_home), HF_ENDPOINT=hub.url)
-        into_dir = subprocess.run([*ALIGNER, "models", "pull", "--dir", str(tmp_path / "dl")], env=env,
-                                  capture_output=True, text=True)
+        into_dir = subprocess.run(
+            [*ALIGNER, "models", "pull", "--dir", str(tmp_path / "dl")], env=env, capture_output=True, text=True
+        )
         assert into_dir.returncode == 0, into_dir.stderr
-        for name in ("config.json", "source.spm", "target.spm", "vocab.json", "tokenizer_config.json",
-                     "model.safetensors", "generation_config.json"):
+        for name in (
+            "config.json",
+            "source.spm",
+            "target.spm",
+            "vocab.json",
+            "tokenizer_config.json",
+            "model.safetensors",
+            "generation_config.json",
+        ):
             assert (tmp_path / "dl" / name).read_bytes() == (TINY_MODEL / name).read_bytes()
         assert not (tmp_path / "dl" / "pytorch_model.bin").exists()
         into_cache = subprocess.run([*ALIGNER, "models", "pull"], env=env, capture_output=True, text=True)
@@ -80,8 +95,9 @@ def test_models_pull_from_a_stand_in_hub_then_translate_offline_by_hub_id(tmp_pa
     src = tmp_path / "s.txt"
     src.write_text("Merci.\n\nLe dirigeant nord-coréen Kim Jong Un a pris la parole.\n", encoding="utf-8")
     offline = cli_env(HF_HUB_OFFLINE="1", HF_HOME=str(hf_home))
-    proc = subprocess.run([*ALIGNER, "translate", str(src), "--beam", "1", "--quiet"], env=offline,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*ALIGNER, "translate", str(src), "--beam", "1", "--quiet"], env=offline, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Thank you.\n\n")
     listing = subprocess.run([*ALIGNER, "models", "list"], env=offline, capture_output=True, text=True)

@@ -31,7 +31,7 @@ def test_example_story_structure() -> None:
 @pytest.mark.parametrize(
     ("data", "expected_first"),
     [
-        ("Bonjour.\n\nAu revoir.\n".encode(), "Bonjour."),
+        (b"Bonjour.\n\nAu revoir.\n", "Bonjour."),
         ("\ufeffBonjour.\r\n\r\nAu revoir.\r\n".encode(), "Bonjour."),
         ("Première ligne\r\ncontinuée.\r\n\r\nAu revoir.".encode(), "Première ligne continuée."),
     ],

@@ -14,7 +14,9 @@ from conftest import ALIGNER, DATA, cli_env, needs_shared
 def sacrebleu_cli(hyp: str, ref: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sacrebleu", ref, "-i", hyp, "-m", "bleu", "chrf", "ter", "-b", "-w", "4"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 
@@ -24,8 +26,12 @@ def test_score_matches_the_sacrebleu_cli_on_real_mt() -> None:
     hyp = DATA / "lig-postedit-fren" / "output_Google_Translator.en"
     ref = DATA / "lig-postedit-fren" / "tgt-pe-all.en"
     reference_run = sacrebleu_cli(str(hyp), str(ref))  # both run at once: TER on 10,881 lines is slow
-    proc = subprocess.run([*ALIGNER, "score", "--hyp", str(hyp), "--ref", str(ref), "--json"], env=cli_env(),
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*ALIGNER, "score", "--hyp", str(hyp), "--ref", str(ref), "--json"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+    )
     out, _ = reference_run.communicate()
     expected = dict(zip(("BLEU", "chrF2", "TER"), (float(v) for v in json.loads(out))))
     assert proc.returncode == 0, proc.stderr

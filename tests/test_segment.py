@@ -17,9 +17,17 @@ from aligner.segment import split_sentences
             "fr",
             ["et que Pyongyang resterait toujours debout. avec Moscou sur le front « anti-impérialiste »."],
         ),
-        ("M. Dupont et Mme Martin sont arrivés. Ils ont parlé.", "fr", ["M. Dupont et Mme Martin sont arrivés.", "Ils ont parlé."]),
+        (
+            "M. Dupont et Mme Martin sont arrivés. Ils ont parlé.",
+            "fr",
+            ["M. Dupont et Mme Martin sont arrivés.", "Ils ont parlé."],
+        ),
         ("En 52 av. J.-C. César gagna. Puis rien.", "fr", ["En 52 av. J.-C. César gagna.", "Puis rien."]),
-        ("La guerre de 1950-1953 a coûté 4.5 milliards. Voilà.", "fr", ["La guerre de 1950-1953 a coûté 4.5 milliards.", "Voilà."]),
+        (
+            "La guerre de 1950-1953 a coûté 4.5 milliards. Voilà.",
+            "fr",
+            ["La guerre de 1950-1953 a coûté 4.5 milliards.", "Voilà."],
+        ),
         ("Est-ce vrai ? Oui ! Non…", "fr", ["Est-ce vrai ?", "Oui !", "Non…"]),
         (
             "Il a ajouté : « Nous croyons avec certitude que nous gagnerons. » Puis il est parti.",

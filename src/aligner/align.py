@@ -234,7 +234,12 @@ def align_similarity(
             near = [dice(lf[k], rf[j]) for k in range(max(0, i - 2), min(len(left), i + 2))]
             score = 1.0 - max(near, default=0.0)
         beads.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), round(score, 4)))
-    settings = (("null", str(costs.null)), ("merge", str(costs.merge)), ("balance", str(costs.balance)), ("band", str(band)))
+    settings = (
+        ("null", str(costs.null)),
+        ("merge", str(costs.merge)),
+        ("balance", str(costs.balance)),
+        ("band", str(band)),
+    )
     return Alignment(tuple(beads), "similarity", settings)
 
 

@@ -150,8 +150,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.scores is not None:
         d, b = result.scores.document, result.scores.beads
         ter = f"  TER {b.ter.score:.2f}" if b.ter else ""
-        print(f"{source.id}: document BLEU {d.bleu.score:.2f}  chrF {d.chrf.score:.2f} | "
-              f"aligned beads BLEU {b.bleu.score:.2f}  chrF {b.chrf.score:.2f}{ter}")
+        print(
+            f"{source.id}: document BLEU {d.bleu.score:.2f}  chrF {d.chrf.score:.2f} | "
+            f"aligned beads BLEU {b.bleu.score:.2f}  chrF {b.chrf.score:.2f}{ter}"
+        )
     print(f"wrote {out}/report.html, result.json, translation.txt, alignment.txt")
     return 0
 
@@ -170,8 +172,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
     text = render_translation(source, tuple(t.text for t in translations))
     for t in translations:
         if t.unk:
-            print(f"aligner: warning: the model's vocabulary lacks {' '.join(t.unk)!r}; those characters were dropped",
-                  file=sys.stderr)
+            print(
+                f"aligner: warning: the model's vocabulary lacks {' '.join(t.unk)!r}; those characters were dropped",
+                file=sys.stderr,
+            )
     if args.out:
         tmp = args.out.with_name(args.out.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
@@ -190,14 +194,17 @@ def cmd_align(args: argparse.Namespace) -> int:
     if args.mt:
         mt = [line for line in decode(read_bytes(args.mt), args.mt).rstrip("\n").split("\n")]
         if len(mt) != len(src):
-            raise InputError(f"{args.mt}: {len(mt)} lines but {args.src} has {len(src)} sentences; give one MT line "
-                             "per source sentence")
+            raise InputError(
+                f"{args.mt}: {len(mt)} lines but {args.src} has {len(src)} sentences; give one MT line "
+                "per source sentence"
+            )
         alignment = align_similarity(mt, tgt)
     else:
         alignment = align_length(src, tgt, ratio=args.ratio)
     if args.json:
-        beads = [{"src": list(b.left), "tgt": list(b.right), "kind": b.kind, "confidence": b.score}
-                 for b in alignment.beads]
+        beads = [
+            {"src": list(b.left), "tgt": list(b.right), "kind": b.kind, "confidence": b.score} for b in alignment.beads
+        ]
         print(json.dumps({"signature": alignment.signature(), "beads": beads}, ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(format_vecalign(alignment))
@@ -230,8 +237,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     if args.translations:
         if args.translations.suffix != ".jsonl":
-            raise InputError(f"{args.translations}: batches need a JSONL translations file "
-                             '({"source": ..., "translation": ...} per line)')
+            raise InputError(
+                f"{args.translations}: batches need a JSONL translations file "
+                '({"source": ..., "translation": ...} per line)'
+            )
         inner: Any = FileTranslator.from_jsonl(args.translations)
     else:
         inner = _marian(args, progress)

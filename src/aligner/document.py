@@ -6,9 +6,9 @@ order; paragraph ids are 0-based too. Every dataclass is frozen; stages build ne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator
 
 
 class Kind(str, Enum):

@@ -18,7 +18,6 @@ without ever letting transformers retry an unreachable hub (it would spend ~40 s
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import warnings
@@ -155,7 +154,12 @@ def resolve_model(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISIO
 def pull(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISION, local_dir: Path | None = None) -> Path:
     """Download a Marian checkpoint's files (into the HF cache, or into ``local_dir``); return the folder."""
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     if _offline():
         raise ModelError("HF_HUB_OFFLINE=1 is set: unset it to download models")
@@ -190,7 +194,9 @@ def pull(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISION, local_
     except (RepositoryNotFoundError, RevisionNotFoundError) as exc:
         raise ModelError(f"model {model} (revision {revision}) is not on the hub: {type(exc).__name__}") from None
     except EntryNotFoundError as exc:
-        raise ModelError(f"model {model} (revision {revision}) lacks a required file ({exc}); is it a MarianMT model?") from None
+        raise ModelError(
+            f"model {model} (revision {revision}) lacks a required file ({exc}); is it a MarianMT model?"
+        ) from None
     except (HfHubHTTPError, OSError) as exc:
         raise ModelError(f"downloading {model} failed: {str(exc).splitlines()[0]}") from None
     assert folder is not None
@@ -219,7 +225,7 @@ def list_models(search_dirs: tuple[Path, ...] = (Path("models"),)) -> list[Model
             for rev in repo.revisions:
                 if any(f.file_name == "source.spm" for f in rev.files):
                     found.append(ModelListing(repo.repo_id, rev.commit_hash, rev.snapshot_path, rev.size_on_disk))
-    except Exception:  # noqa: BLE001 - no cache folder yet is not an error for a listing
+    except Exception:
         pass
     for base in search_dirs:
         if not base.is_dir():

@@ -94,7 +94,7 @@ def _is_byline(text: str, last: bool) -> bool:
     if _BYLINE.match(text.strip()):
         return True
     words = text.split()
-    return last and 0 < len(words) <= 6 and text.rstrip()[-1] not in ".!?:;»”\""
+    return last and 0 < len(words) <= 6 and text.rstrip()[-1] not in '.!?:;»”"'
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _paragraph_blocks(items: object, where: str) -> list[_Block]:
     if isinstance(items, str):
         items = [p for p in _BLANK_LINES.split(items) if p.strip()]
     if not isinstance(items, list):
-        raise InputError(f"{where}: \"paragraphs\" must be a list of strings or of lists of strings")
+        raise InputError(f'{where}: "paragraphs" must be a list of strings or of lists of strings')
     blocks: list[_Block] = []
     for n, item in enumerate(items):
         if isinstance(item, str):
@@ -201,9 +201,9 @@ def _paragraph_blocks(items: object, where: str) -> list[_Block]:
 def parse_story(obj: object, where: str) -> Story:
     """Turn one JSONL object into a ``Story``; ``where`` names file and line for error messages."""
     if not isinstance(obj, dict):
-        raise InputError(f"{where}: expected a JSON object with \"id\" and \"paragraphs\"")
+        raise InputError(f'{where}: expected a JSON object with "id" and "paragraphs"')
     if "id" not in obj or "paragraphs" not in obj:
-        raise InputError(f"{where}: missing \"id\" or \"paragraphs\"")
+        raise InputError(f'{where}: missing "id" or "paragraphs"')
     doc_id = str(obj["id"])
     if not re.fullmatch(r"[\w.\-]+", doc_id):
         raise InputError(f"{where}: id {doc_id!r} may only use letters, digits, '.', '_' and '-'")

@@ -44,7 +44,9 @@ def _metric_dict(m: MetricScore) -> dict[str, float | str]:
 
 def corpus_scores(hyps: Sequence[str], refs: Sequence[str], *, ter: bool = True) -> Scores:
     """Corpus BLEU, chrF (and TER) of line-parallel hypotheses and references, as the sacrebleu CLI computes them."""
-    from sacrebleu.metrics import BLEU, CHRF, TER
+    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.chrf import CHRF
+    from sacrebleu.metrics.ter import TER
 
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} hypotheses but {len(refs)} references")
@@ -65,7 +67,8 @@ def sentence_scores(hyp: str, ref: str) -> tuple[float, float]:
 
 @lru_cache(maxsize=1)
 def _sentence_metrics() -> tuple[Any, Any]:
-    from sacrebleu.metrics import BLEU, CHRF
+    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.chrf import CHRF
 
     return BLEU(effective_order=True), CHRF()
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import InputError, ModelError
 from .models import DEFAULT_MODEL, DEFAULT_REVISION, resolve_model
@@ -118,8 +118,9 @@ class MarianTranslator:
         from transformers import MarianMTModel, MarianTokenizer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.set_verbosity_error()  # generate() notices
-        hf_logging.disable_progress_bar()  # the weight-loading bar: progress is the CLI's job
+        # generate() notices and the weight-loading bar: progress is the CLI's job
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         if threads is not None:
             torch.set_num_threads(threads)
         if device == "auto":
@@ -129,7 +130,8 @@ class MarianTranslator:
         path = str(self.resolved.path)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(path, local_files_only=True)
-            self.model = MarianMTModel.from_pretrained(path, local_files_only=True).to(device).eval()
+            loaded: Any = MarianMTModel.from_pretrained(path, local_files_only=True)
+            self.model = loaded.to(device).eval()
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load the model in {path}: {str(exc).splitlines()[0]}") from None
         self.device = device
@@ -194,7 +196,7 @@ class MarianTranslator:
             self.progress(len(prepared) - len(unique))  # repeats and blanks cost nothing
         joined: dict[str, Translation] = {}
         pos = 0
-        for u, text in enumerate(unique):
+        for text in unique:
             n = owner[pos][1] if pos < len(owner) else 1
             pieces = self._pieces(text)
             unk = tuple(p for p in pieces if p not in self._vocab)
@@ -205,7 +207,9 @@ class MarianTranslator:
             pos += n
         return [joined[p] if p else Translation("") for p in prepared]
 
-    def _generate(self, units: Sequence[str], finished: Callable[[Sequence[int]], None]) -> tuple[list[str], list[bool]]:
+    def _generate(
+        self, units: Sequence[str], finished: Callable[[Sequence[int]], None]
+    ) -> tuple[list[str], list[bool]]:
         import torch
 
         order = sorted(range(len(units)), key=lambda i: self._n_tokens(units[i]), reverse=True)
@@ -219,9 +223,7 @@ class MarianTranslator:
             # A translation runs to </s>; the cap only stops a degenerate loop (2× source + 16).
             cap = min(self.max_output_tokens, 2 * longest + 16)
             with torch.inference_mode():
-                generated = self.model.generate(
-                    **enc, num_beams=self.beam, max_length=cap, do_sample=False
-                )
+                generated = self.model.generate(**enc, num_beams=self.beam, max_length=cap, do_sample=False)
             eos = self.tokenizer.eos_token_id
             for row, i in enumerate(idx):
                 ids = generated[row].tolist()
@@ -290,10 +292,12 @@ class FileTranslator:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("source"), str) or not isinstance(
-                obj.get("translation"), str
+            if (
+                not isinstance(obj, dict)
+                or not isinstance(obj.get("source"), str)
+                or not isinstance(obj.get("translation"), str)
             ):
-                raise InputError(f"{path}:{n}: expected {{\"source\": \"...\", \"translation\": \"...\"}}")
+                raise InputError(f'{path}:{n}: expected {{"source": "...", "translation": "..."}}')
             table[obj["source"]] = obj["translation"]
         if not table:
             raise InputError(f"{path}: no translations in the file")

@@ -27,7 +27,8 @@ def _moses_fr():  # type: ignore[no-untyped-def]
 
 def normalize_source(text: str) -> str:
     """French text as OPUS-MT saw it in training (Moses punctuation normalisation, plain spaces)."""
-    return _moses_fr().normalize(text.translate(_SPACES)).strip()
+    normalized: str = _moses_fr().normalize(text.translate(_SPACES))
+    return normalized.strip()
 
 
 _SPACE_BEFORE = re.compile(r"[ \u00a0\u202f\u2009]+([:;?!])")
