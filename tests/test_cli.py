@@ -189,3 +189,41 @@ def test_no_traceback_for_a_directory_output_clash(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "not an aligner run directory" in proc.stderr
     assert (tmp_path / "busy" / "precious.txt").read_text() == "keep me"
     assert os.listdir(tmp_path / "busy") == ["precious.txt"]
+
+
+@needs_shared
+def test_run_reviews_real_mt_from_a_translations_file(tmp_path: Path) -> None:
+    """Google's output for 30 LIG sentences drives align and score through `run --translations`."""
+    from conftest import DATA
+
+    lig = DATA / "lig-postedit-fren"
+    take = slice(200, 230)
+    src = (lig / "src-ref-all.fr").read_text(encoding="utf-8").split("\n")[take]
+    mt = (lig / "output_Google_Translator.en").read_text(encoding="utf-8").split("\n")[take]
+    pe = (lig / "tgt-pe-all.en").read_text(encoding="utf-8").split("\n")[take]
+    (tmp_path / "s.fr").write_text("\n".join(src) + "\n", encoding="utf-8")
+    (tmp_path / "mt.en").write_text("\n".join(mt) + "\n", encoding="utf-8")
+    (tmp_path / "ref.en").write_text("\n".join(pe) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    proc = aligner(
+        "run",
+        str(tmp_path / "s.fr"),
+        "--ref",
+        str(tmp_path / "ref.en"),
+        "--presegmented",
+        "--translations",
+        str(tmp_path / "mt.en"),
+        "-o",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert [m["text"] for m in data["mt"]] == mt
+    assert data["signature"]["engine"] == "file"
+    # line-parallel data: every bead is the diagonal 1-1, so bead scores are the line scores
+    assert [(b["source"], b["reference"]) for b in data["beads"]] == [([i], [i]) for i in range(30)]
+    from aligner.score import corpus_scores
+
+    expected = corpus_scores(mt, pe)
+    assert data["scores"]["beads"]["bleu"]["score"] == round(expected.bleu.score, 4)
+    assert data["scores"]["beads"]["ter"]["score"] == round(expected.ter.score, 4)  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .document import Kind
 from .pipeline import RunResult
+from .score import with_ours
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def render_report(result: RunResult) -> str:
                 if m is not None:
                     lines.append(
                         f"<tr><td>{_e(level)}</td><td>{_e(m.name)}</td><td><b>{m.score:.2f}</b></td>"
-                        f'<td class="sig">{_e(m.signature)}</td></tr>'
+                        f'<td class="sig">{_e(with_ours(m.signature, sig))}</td></tr>'
                     )
         head.append('<table class="scores">' + "".join(lines) + "</table>")
         head.append(f'<p class="sig">{_e(sig.get("alignment", ""))}</p>')
