@@ -49,7 +49,7 @@ class Alignment:
     settings: tuple[tuple[str, str], ...]
 
     def signature(self) -> str:
-        return "|".join([f"align:{self.method}"] + [f"{k}:{v}" for k, v in self.settings])
+        return "|".join([self.method] + [f"{k}:{v}" for k, v in self.settings])
 
 
 @dataclass(frozen=True)

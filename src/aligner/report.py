@@ -135,7 +135,7 @@ def render_report(result: RunResult) -> str:
                         f'<td class="sig">{_e(with_ours(m.signature, sig))}</td></tr>'
                     )
         head.append('<table class="scores">' + "".join(lines) + "</table>")
-        head.append(f'<p class="sig">{_e(sig.get("alignment", ""))}</p>')
+        head.append(f'<p class="sig">alignment: {_e(sig.get("alignment", ""))}</p>')
     header = "<tr><th>#</th><th>Source (fr)</th><th>MT (en)</th>" + ("<th>Reference (en)</th>" if has_ref else "")
     header += "<th>Scores</th></tr>"
     body = "\n".join(_row_html(r, has_ref) for r in rows)
