@@ -55,6 +55,18 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
         sig = data["scores"][level]["bleu"]["signature"]
         assert "tok:13a" in sig and "engine:transformers" in sig and "aligner:" in sig
     assert data["scores"]["paragraphs"]
+    assert "chrF2++" == data["scores"]["beads"]["chrf++"]["name"]
+    buckets = data["scores"]["by_length"]
+    assert sorted(k for b in buckets for k in b["beads"]) == list(range(len(data["beads"])))
+    for b in buckets:  # each bead sits in the bucket of its reference's word count
+        for k in b["beads"]:
+            words = sum(len(data["reference"]["sentences"][j]["text"].split()) for j in data["beads"][k]["reference"])
+            low = int(b["reference_words"].rstrip("+").split("-")[0])
+            assert words >= low and (b["reference_words"] != "0" or words == 0)
+    worst = data["scores"]["worst_beads"]
+    assert len(worst) == min(10, len(data["beads"]))
+    chrf = [data["beads"][k]["chrf"] for k in worst]
+    assert chrf == sorted(chrf) and max(chrf) <= min(b["chrf"] for b in data["beads"] if b["id"] not in worst)
     translation = (seed_run / "translation.txt").read_text(encoding="utf-8")
     blocks = translation.rstrip("\n").split("\n\n")
     assert blocks[0].startswith("date 2023-09 ")

@@ -69,6 +69,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ref", type=Path, required=True)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("eval", help="translate and score a standard test set (sacreBLEU's, offline from $SACREBLEU)")
+    p.add_argument("testset", help="a test set sacreBLEU knows: wmt14, wmt13, …")
+    p.add_argument("-l", "--langpair", default="fr-en", help="language pair (default fr-en)")
+    p.add_argument("--origlang", help="only documents first written in this language (as sacrebleu --origlang)")
+    p.add_argument(
+        "--metrics",
+        default="bleu,chrf,chrf++,ter",
+        help="comma-separated: bleu, chrf, chrf++, ter, comet (default bleu,chrf,chrf++,ter)",
+    )
+    p.add_argument("--first-docs", type=int, help="only the first N documents (a quick check, not a published score)")
+    p.add_argument("--comet-model", type=Path, help="local COMET checkpoint (…/checkpoints/model.ckpt), never fetched")
+    p.add_argument("-o", "--out", type=Path, help="write translations.txt, result.json and report.md here")
+    p.add_argument("--report", type=Path, help="also write the markdown report to this file (e.g. under eval/)")
+    p.add_argument("--json", action="store_true", help="print result.json instead of the score lines")
+    p.add_argument(
+        "--english-typography",
+        action="store_true",
+        help="curly quotes and ’ in the output (off: the model's own straight quotes, as WMT references have)",
+    )
+    _add_model_args(p)
+
+    p = sub.add_parser("compare", help="compare systems on one reference: scores, paired bootstrap and AR p-values")
+    p.add_argument("systems", type=Path, nargs="+", help="system outputs, line-parallel with --ref; first = baseline")
+    p.add_argument("--ref", type=Path, required=True, help="reference, one segment per line")
+    p.add_argument("--metrics", default="bleu,chrf,ter", help="comma-separated: bleu, chrf, chrf++, ter")
+    p.add_argument("--paired-bs-n", type=int, default=1000, help="bootstrap resamples (0: skip; default 1000)")
+    p.add_argument("--paired-ar-n", type=int, default=10000, help="randomisation trials (0: skip; default 10000)")
+    p.add_argument("--lowercase", action="store_true", help="case-insensitive BLEU and chrF (sacrebleu -lc)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the tests (default 1)")
+    p.add_argument("-o", "--out", type=Path, help="save the comparison as JSON here")
+    p.add_argument("--report", type=Path, help="save the markdown table here")
+
     p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
     p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
     p.add_argument("-o", "--out", type=Path, required=True)
@@ -108,7 +140,7 @@ class _Progress:
             self.bar = None
 
 
-def _marian(args: argparse.Namespace, progress: _Progress) -> Any:
+def _marian(args: argparse.Namespace, progress: _Progress, *, typography: bool = True) -> Any:
     from .translate import MarianTranslator
 
     return MarianTranslator(
@@ -118,6 +150,7 @@ def _marian(args: argparse.Namespace, progress: _Progress) -> Any:
         batch_size=args.batch_size,
         device=args.device,
         threads=args.threads,
+        typography=typography,
         progress=progress.update,
     )
 
@@ -229,6 +262,115 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+_EVAL_METRICS = ("bleu", "chrf", "chrf++", "ter", "comet")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import (
+        eval_json,
+        eval_markdown,
+        evaluate,
+        load_testset,
+        read_lines,
+        select_hypotheses,
+        translate_testset,
+    )
+    from .score import with_ours
+
+    wanted = [m.strip().lower() for m in args.metrics.split(",") if m.strip()]
+    bad = [m for m in wanted if m not in _EVAL_METRICS]
+    if bad or not wanted:
+        raise InputError(f"--metrics: unknown metric {bad[0] if bad else ''!r}; choose from {', '.join(_EVAL_METRICS)}")
+    testset = load_testset(args.testset, args.langpair, args.origlang)
+    ours: dict[str, str] = {"test": testset.name, "langpair": testset.langpair}
+    if testset.origlang:
+        ours["origlang"] = testset.origlang
+    if args.first_docs is not None:
+        if args.first_docs < 1:
+            raise InputError("--first-docs must be at least 1")
+        testset = testset.head(args.first_docs)
+        ours["docs"] = f"first{args.first_docs}"
+    if args.translations:
+        hyps = select_hypotheses(testset, read_lines(args.translations), args.translations)
+        system = args.translations.name
+        ours["system"] = system
+    else:
+        progress = _Progress(args.quiet)
+        translator = _marian(args, progress, typography=args.english_typography)
+        progress.start(len(testset.sources), f"translating {testset.name}")
+        try:
+            hyps = translate_testset(testset, translator.translate)
+        finally:
+            progress.close()
+        system = translator.resolved.model_id
+        ours.update(translator.signature)
+    ours["aligner"] = __version__
+    result = evaluate(
+        testset, hyps, system=system, ours=ours, comet_checkpoint=args.comet_model, want_comet="comet" in wanted
+    )
+    if "comet" in wanted and result.comet is None and wanted == ["comet"]:
+        raise InputError(result.notes[0])
+    for note in result.notes:
+        print(f"aligner: {note}", file=sys.stderr)
+    command = "aligner " + " ".join(sys.argv[1:]) if sys.argv[1:] else "aligner eval"
+    if args.out:
+        if args.out.exists() and not args.out.is_dir():
+            raise InputError(f"{args.out}: exists and is not a directory; choose another -o")
+        _write_atomic(args.out / "translations.txt", "".join(h + "\n" for h in hyps))
+        _write_atomic(args.out / "result.json", json.dumps(eval_json(result), ensure_ascii=False, indent=1) + "\n")
+        _write_atomic(args.out / "report.md", eval_markdown(result, command))
+    if args.report:
+        _write_atomic(args.report, eval_markdown(result, command))
+    if args.json:
+        print(json.dumps(eval_json(result), ensure_ascii=False, indent=1))
+        return 0
+    names = {"bleu": "BLEU", "chrf": "chrF2", "chrf++": "chrF2++", "ter": "TER"}
+    for m in result.corpus.metrics:
+        if any(names[w] == m.name for w in wanted if w in names):
+            print(f"{m.name} = {m.score:.2f}  {with_ours(m.signature, ours)}")
+    if result.comet is not None:
+        print(f"COMET = {result.comet:.2f}  {args.comet_model}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .evaluate import compare_systems, comparison_table, read_lines
+
+    refs = read_lines(args.ref)
+    systems = [(str(p), read_lines(p)) for p in args.systems]
+    for name, lines in systems:
+        if len(lines) != len(refs):
+            raise InputError(
+                f"{name}: {len(lines)} lines but {args.ref} has {len(refs)}; the files must be line-parallel"
+            )
+    metrics = [m.strip().lower() for m in args.metrics.split(",") if m.strip()]
+    result = compare_systems(
+        refs,
+        systems,
+        metrics=metrics,
+        bs_samples=args.paired_bs_n,
+        ar_trials=args.paired_ar_n,
+        lowercase=args.lowercase,
+        jobs=args.jobs,
+    )
+    table = comparison_table(result)
+    sigs = "".join(f"- {k}: `{v}`\n" for k, v in result.signatures.items())
+    print(table + "\n" + sigs, end="")
+    if args.out:
+        _write_atomic(args.out, json.dumps(result.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    if args.report:
+        command = "aligner " + " ".join(sys.argv[1:]) if sys.argv[1:] else "aligner compare"
+        _write_atomic(args.report, f"Made by:\n\n    {command}\n\n{table}\nSignatures:\n\n{sigs}")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import iter_stories, run_batch
     from .translate import FileTranslator, MemoTranslator
@@ -283,6 +425,8 @@ COMMANDS = {
     "translate": cmd_translate,
     "align": cmd_align,
     "score": cmd_score,
+    "eval": cmd_eval,
+    "compare": cmd_compare,
     "batch": cmd_batch,
     "models": cmd_models,
 }

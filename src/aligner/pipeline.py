@@ -176,6 +176,15 @@ def result_json(result: RunResult) -> dict[str, Any]:
                 {"paragraph": p.paragraph, "beads": list(p.beads), **_signed(p.scores, ours)}
                 for p in result.scores.per_paragraph
             ],
+            "by_length": [
+                {
+                    "reference_words": b.label,
+                    "beads": list(b.segments),
+                    **(_signed(b.scores, ours) if b.scores else {}),
+                }
+                for b in result.scores.by_length
+            ],
+            "worst_beads": list(result.scores.worst_beads),
         }
     return data
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from .align import Alignment
@@ -30,9 +31,16 @@ class Scores:
     bleu: MetricScore
     chrf: MetricScore
     ter: MetricScore | None = None
+    chrfpp: MetricScore | None = None  # chrF++ (word bigrams too), beside chrF
+
+    @property
+    def metrics(self) -> tuple[MetricScore, ...]:
+        return tuple(m for m in (self.bleu, self.chrf, self.chrfpp, self.ter) if m is not None)
 
     def as_dict(self) -> dict[str, dict[str, float | str]]:
         out = {"bleu": _metric_dict(self.bleu), "chrf": _metric_dict(self.chrf)}
+        if self.chrfpp is not None:
+            out["chrf++"] = _metric_dict(self.chrfpp)
         if self.ter is not None:
             out["ter"] = _metric_dict(self.ter)
         return out
@@ -42,19 +50,27 @@ def _metric_dict(m: MetricScore) -> dict[str, float | str]:
     return {"name": m.name, "score": round(m.score, 4), "signature": m.signature}
 
 
-def corpus_scores(hyps: Sequence[str], refs: Sequence[str], *, ter: bool = True) -> Scores:
-    """Corpus BLEU, chrF (and TER) of line-parallel hypotheses and references, as the sacrebleu CLI computes them."""
+def corpus_scores(
+    hyps: Sequence[str], refs: Sequence[str], *, ter: bool = True, chrfpp: bool = True, lowercase: bool = False
+) -> Scores:
+    """Corpus BLEU, chrF, chrF++ (and TER) of line-parallel hypotheses and references, as the sacrebleu CLI
+    computes them (``lowercase``: its ``-lc``)."""
     from sacrebleu.metrics.bleu import BLEU
     from sacrebleu.metrics.chrf import CHRF
     from sacrebleu.metrics.ter import TER
 
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} hypotheses but {len(refs)} references")
-    results = []
-    for metric in (BLEU(), CHRF()) + ((TER(),) if ter else ()):
+    metrics: dict[str, Any] = {"bleu": BLEU(lowercase=lowercase), "chrf": CHRF(lowercase=lowercase)}
+    if chrfpp:
+        metrics["chrfpp"] = CHRF(word_order=2, lowercase=lowercase)
+    if ter:
+        metrics["ter"] = TER()  # case-insensitive by default, as in the sacrebleu CLI
+    results = {}
+    for key, metric in metrics.items():
         s = metric.corpus_score(list(hyps), [list(refs)])
-        results.append(MetricScore(s.name, float(s.score), str(metric.get_signature())))
-    return Scores(results[0], results[1], results[2] if ter else None)
+        results[key] = MetricScore(s.name, float(s.score), str(metric.get_signature()))
+    return Scores(**results)
 
 
 def sentence_scores(hyp: str, ref: str) -> tuple[float, float]:
@@ -92,11 +108,52 @@ class ParagraphScore:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """Corpus scores of the segments whose reference has ``low``..``high`` words (``high`` None: no limit)."""
+
+    label: str
+    segments: tuple[int, ...]
+    scores: Scores | None  # None when the bucket is empty
+
+
+LENGTH_EDGES = (1, 10, 20, 30, 40)
+
+
+def length_buckets(pairs: Sequence[tuple[str, str]], edges: Sequence[int] = LENGTH_EDGES) -> tuple[Bucket, ...]:
+    """Group (hypothesis, reference) pairs by the reference's word count and score each group.
+
+    The first bucket, "0", holds segments with no reference at all (MT that nothing matches);
+    then ``edges[0]``–``edges[1]-1`` words and so on, the last open-ended.
+    """
+    labels = ["0"] + [f"{lo}-{hi - 1}" for lo, hi in pairwise(edges)] + [f"{edges[-1]}+"]
+    groups: list[list[int]] = [[] for _ in labels]
+    for k, (_, ref) in enumerate(pairs):
+        n = len(ref.split())
+        slot = 0 if n == 0 else 1 + sum(1 for e in edges[1:] if n >= e)
+        groups[slot].append(k)
+    out = []
+    for label, ks in zip(labels, groups):
+        scores = (
+            corpus_scores([pairs[k][0] for k in ks], [pairs[k][1] for k in ks], ter=False, chrfpp=False) if ks else None
+        )
+        out.append(Bucket(label, tuple(ks), scores))
+    return tuple(out)
+
+
+def worst(per_segment: Sequence[BeadScore], n: int = 10) -> tuple[int, ...]:
+    """Ids of the ``n`` segments with the lowest sentence chrF (ties: lower BLEU, then reading order)."""
+    order = sorted(range(len(per_segment)), key=lambda k: (per_segment[k].chrf, per_segment[k].bleu, k))
+    return tuple(order[:n])
+
+
+@dataclass(frozen=True)
 class DocumentScores:
-    document: Scores  # the whole MT as one segment against the whole reference (BLEU, chrF)
+    document: Scores  # the whole MT as one segment against the whole reference (BLEU, chrF, chrF++)
     beads: Scores  # corpus scores over aligned beads (one segment per bead)
     per_bead: tuple[BeadScore, ...]
     per_paragraph: tuple[ParagraphScore, ...]
+    by_length: tuple[Bucket, ...] = ()  # beads grouped by reference length
+    worst_beads: tuple[int, ...] = ()  # bead ids, worst first
 
 
 def score_document(
@@ -129,7 +186,7 @@ def score_document(
         )
         for p, ks in sorted(groups.items())
     )
-    return DocumentScores(document, beads, per_bead, per_paragraph)
+    return DocumentScores(document, beads, per_bead, per_paragraph, length_buckets(pairs), worst(per_bead))
 
 
 def with_ours(signature: str, ours: Mapping[str, str]) -> str:

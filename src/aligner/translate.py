@@ -156,6 +156,7 @@ class MarianTranslator:
             "engine": self.engine,
             "beam": str(self.beam),
             "normalize": "moses-fr" if self.normalize else "none",
+            "typography": "english" if self.typography else "none",
         }
 
     def _pieces(self, text: str) -> list[str]:
