@@ -1,0 +1,138 @@
+"""A French–English lexical translation table: IBM Model 1, trained with numpy, stored as a small TSV.
+
+``models/build_lexicon.py`` trains it on the parallel data in ``../shared/data`` and writes
+``models/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)  p(fr|en)`` line per kept pair) with its
+provenance beside it. The aligner uses it as hunalign uses a dictionary: a French word and an
+English word "match" when the table links them strongly enough.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "models" / "lexicon-fr-en.tsv.gz"
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits; punctuation and apostrophes split off)."""
+    return _TOKEN.findall(html.unescape(text).lower())
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """``table[fr][en] = (p(en|fr), p(fr|en))`` for the pairs kept."""
+
+    table: dict[str, dict[str, tuple[float, float]]]
+    source: str
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.table.values())
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_LEXICON) -> Lexicon:
+        table: dict[str, dict[str, tuple[float, float]]] = {}
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#"):
+                    continue
+                fr, en, p_ef, p_fe = line.rstrip("\n").split("\t")
+                table.setdefault(fr, {})[en] = (float(p_ef), float(p_fe))
+        return cls(table, str(path))
+
+    def save(self, path: str | Path, header: Sequence[str] = ()) -> None:
+        # mtime=0 and sorted lines: the same training gives a byte-identical file
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            out = "".join(f"# {h}\n" for h in header)
+            for fr in sorted(self.table):
+                for en, (p_ef, p_fe) in sorted(self.table[fr].items()):
+                    out += f"{fr}\t{en}\t{p_ef:.4f}\t{p_fe:.4f}\n"
+            gz.write(out.encode("utf-8"))
+
+
+def _index(sentences: Iterable[Sequence[str]], vocab: dict[str, int]) -> list[list[int]]:
+    return [[vocab.setdefault(w, len(vocab)) for w in s] for s in sentences]
+
+
+def ibm1(
+    src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *, iterations: int = 5
+) -> tuple[list[str], list[str], Any, Any, Any]:
+    """IBM Model 1 p(tgt word | src word) with a NULL source word, by EM over all co-occurring pairs at once.
+
+    Returns (source vocabulary, target vocabulary, pair source ids, pair target ids, probabilities): one
+    entry per distinct co-occurring pair; source id 0 is NULL.
+    """
+    import numpy as np
+
+    s_vocab: dict[str, int] = {"<null>": 0}
+    t_vocab: dict[str, int] = {}
+    s_ids = _index(src, s_vocab)
+    t_ids = _index(tgt, t_vocab)
+    # One entry per (sentence, target position, source position incl. NULL), grouped by target position.
+    pair_s: list[Any] = []
+    pair_t: list[Any] = []
+    sizes: list[Any] = []
+    for ss, ts in zip(s_ids, t_ids):
+        if not ss or not ts:
+            continue
+        s_arr = np.array([0, *ss], dtype=np.int64)
+        t_arr = np.array(ts, dtype=np.int64)
+        pair_s.append(np.tile(s_arr, len(t_arr)))
+        pair_t.append(np.repeat(t_arr, len(s_arr)))
+        sizes.append(np.full(len(t_arr), len(s_arr), dtype=np.int64))
+    all_s = np.concatenate(pair_s)
+    all_t = np.concatenate(pair_t)
+    group_sizes = np.concatenate(sizes)
+    starts = np.concatenate([[0], np.cumsum(group_sizes)[:-1]])
+    key = all_s * len(t_vocab) + all_t
+    uniq, inverse = np.unique(key, return_inverse=True)
+    u_s = uniq // len(t_vocab)
+    u_t = uniq % len(t_vocab)
+    t_prob = np.full(len(uniq), 1.0 / len(t_vocab))
+    for _ in range(iterations):
+        p = t_prob[inverse]
+        denom = np.add.reduceat(p, starts)
+        counts = p / np.repeat(denom, group_sizes)
+        pair_counts = np.bincount(inverse, weights=counts, minlength=len(uniq))
+        totals = np.bincount(u_s, weights=pair_counts, minlength=len(s_vocab))
+        t_prob = pair_counts / np.maximum(totals[u_s], 1e-12)
+    return list(s_vocab), list(t_vocab), u_s, u_t, t_prob
+
+
+def train_lexicon(
+    fr: Sequence[Sequence[str]],
+    en: Sequence[Sequence[str]],
+    *,
+    iterations: int = 5,
+    min_prob: float = 0.02,
+    top: int = 8,
+    source: str = "trained",
+) -> Lexicon:
+    """Both directions of IBM-1; keep a pair when either direction gives it at least ``min_prob`` and it is among
+    the ``top`` translations of its word in that direction."""
+    import numpy as np
+
+    kept: dict[tuple[str, str], list[float]] = {}
+    for direction in ("fr-en", "en-fr"):
+        s_side, t_side = (fr, en) if direction == "fr-en" else (en, fr)
+        s_vocab, t_vocab, u_s, u_t, prob = ibm1(s_side, t_side, iterations=iterations)
+        order = np.lexsort((-prob, u_s))
+        rank = np.zeros(len(order), dtype=np.int64)
+        boundaries = np.r_[True, u_s[order][1:] != u_s[order][:-1]]
+        group_start = np.maximum.accumulate(np.where(boundaries, np.arange(len(order)), 0))
+        rank[order] = np.arange(len(order)) - group_start
+        for k in np.nonzero((prob >= min_prob) & (rank < top) & (u_s != 0))[0]:
+            s_word, t_word = s_vocab[u_s[k]], t_vocab[u_t[k]]
+            pair = (s_word, t_word) if direction == "fr-en" else (t_word, s_word)
+            kept.setdefault(pair, [0.0, 0.0])[0 if direction == "fr-en" else 1] = float(prob[k])
+    table: dict[str, dict[str, tuple[float, float]]] = {}
+    for (f, e), (p_ef, p_fe) in kept.items():
+        table.setdefault(f, {})[e] = (p_ef, p_fe)
+    return Lexicon(table, source)
