@@ -18,6 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ALIGNER_SHARED", ROOT.parent / "shared"))
 DATA = SHARED / "data"
+if (DATA / "sacrebleu-cache").is_dir():  # sacreBLEU reads $SACREBLEU once, at import: set it before any test imports it
+    os.environ["SACREBLEU"] = str(DATA / "sacrebleu-cache")
 SEED = SHARED / "seeds" / "000_ba36305a8a94cac5.txt"
 TINY_MODEL = ROOT / "models" / "tiny-marian-fr-en"
 SEED_REFERENCE = ROOT / "corpora" / "000_ba36305a8a94cac5.en.txt"

@@ -93,7 +93,7 @@ def test_null_bead_scoring_rules() -> None:
 
 def planted_runs(seed: int, runs: int = 50, size: int = 20):  # type: ignore[no-untyped-def]
     """50 runs of 20 consecutive LIG lines: Google MT vs post-edit, with the reference changed by
-    merging 3 adjacent sentence pairs and deleting 2 sentences. Yields (mt, reference, gold beads)."""
+    merging 3 adjacent sentence pairs and deleting 2 sentences. Yields (mt, reference, gold beads, first line)."""
     lig = DATA / "lig-postedit-fren"
     mt = (lig / "output_Google_Translator.en").read_text(encoding="utf-8").split("\n")
     pe = (lig / "tgt-pe-all.en").read_text(encoding="utf-8").split("\n")
@@ -124,14 +124,14 @@ def planted_runs(seed: int, runs: int = 50, size: int = 20):  # type: ignore[no-
                 gold.append(((k,), (len(ref),)))
                 ref.append(p[k])
                 k += 1
-        yield m, ref, gold
+        yield m, ref, gold, start
 
 
 @needs_shared
 @pytest.mark.slow
 def test_alignment_recovers_planted_merges_and_deletions_on_lig() -> None:
     # The costs were tuned on other runs (seed 7); these runs are held out.
-    results = [(gold, pairs(align_similarity(m, ref))) for m, ref, gold in planted_runs(seed=2026)]
+    results = [(gold, pairs(align_similarity(m, ref))) for m, ref, gold, _ in planted_runs(seed=2026)]
     scores = score_alignments(results)
     print(f"planted LIG: strict F1 {scores.f1_strict:.4f}, lax F1 {scores.f1_lax:.4f}")
     assert scores.f1_strict >= 0.95

@@ -89,7 +89,6 @@ def test_eval_translates_document_by_document_with_the_model(tmp_path: Path) -> 
     from aligner.evaluate import load_testset
     from aligner.translate import MarianTranslator
 
-    os.environ["SACREBLEU"] = str(CACHE)
     testset = load_testset("wmt14", "fr-en").head(3)
     calls: list[int] = []
     model = MarianTranslator(str(TINY_MODEL), beam=1, typography=False)

@@ -45,12 +45,13 @@ class BitextCosts:
     """Bead cost = ``−lex · LLR + length · GaleChurch + prior[type]`` (LLR: IBM-1 vs unigram, in nats)."""
 
     lex: float = 1.0
-    mix: float = 0.5  # weight of IBM-1 against the unigram model in P(e | French)
+    mix: float = 0.2  # weight of IBM-1 against the unigram model in P(e | French)
     length: float = 1.0
-    null: float = 6.0  # prior cost of a 1-0 or 0-1 bead
+    null: float = 8.0  # prior cost of a 1-0 or 0-1 bead
     merge: float = 2.5  # 2-1, 1-2
     merge3: float = 5.0  # 3-1, 1-3
     merge22: float = 5.0
+    balance: float = 1.0  # per nat by which a merged sentence is explained worse than by chance
     straddle: float = 3.0  # per paragraph boundary crossed on one side only
     identity: float = 0.5  # t(e|f) added when e and f are the same word
     prefix: float = 0.2  # t(e|f) added when they share an accent-free five-letter prefix
@@ -274,39 +275,69 @@ def _sentence_llr(
     n = len(fr.rows)
     m, k = en.words.shape
     out = [np.zeros((n + 1, span_ext)) for _ in range(max_a + 1)]
-    chunk = max(1, min(n, 4_000_000 // max(1, vocab_size)))
-    j_idx = lo_ext[:n, None] + np.arange(span_ext)[None, :]
-    j_ok = (j_idx >= 0) & (j_idx < m)
-    j_safe = j_idx.clip(0, max(m - 1, 0))
-    # per-sentence gathered t-sums, computed chunk by chunk then combined for groups of a sentences
-    gathered = np.zeros((n + max_a, span_ext, k), dtype=np.float32)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        dense = np.zeros((stop - start, vocab_size), dtype=np.float32)
-        for r in range(start, stop):
-            ids, vals = fr.rows[r]
-            if len(ids):
-                np.add.at(dense[r - start], ids, vals)
-        dense[:, 0] = 0.0  # id 0 is the padding / no-prefix column
-        rows = np.arange(stop - start)[:, None, None]
-        js = j_safe[start:stop]
-        gathered[start:stop] = dense[rows, en.words[js]] + dense[rows, en.prefixes[js]]
-    for a in range(1, max_a + 1):
-        total = np.zeros((n, span_ext, k), dtype=np.float64)
-        n_fr = np.zeros(n)
-        for t in range(a):
-            src = np.arange(n) + t
+    dense_rows = max(1, min(n, 4_000_000 // max(1, vocab_size)))  # ≤ 16 MB of dense t-sums at a time
+    block = max(1, 4_000_000 // max(1, span_ext * k))  # ≤ ~16 MB per gathered array
+    cols = np.arange(span_ext)
+
+    def gather(rows: range) -> Any:
+        """G[r, kk, t] = Σ_f t(word t of English sentence lo_ext[r] + kk | French sentence r)."""
+        g = np.zeros((len(rows), span_ext, k), dtype=np.float32)
+        for s0 in range(0, len(rows), dense_rows):
+            part = rows[s0 : s0 + dense_rows]
+            dense = np.zeros((len(part), vocab_size), dtype=np.float32)
+            for r_i, r in enumerate(part):
+                ids, vals = fr.rows[r]
+                if len(ids):
+                    np.add.at(dense[r_i], ids, vals)
+            dense[:, 0] = 0.0  # id 0 is the padding / no-prefix column
+            js = (lo_ext[part.start : part.stop, None] + cols[None, :]).clip(0, max(m - 1, 0))
+            here = np.arange(len(part))[:, None, None]
+            g[s0 : s0 + len(part)] = dense[here, en.words[js]] + dense[here, en.prefixes[js]]
+        return g
+
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        rows = range(start, min(n, stop + max_a - 1))
+        g = gather(rows)
+        j_idx = lo_ext[start:stop, None] + cols[None, :]
+        j_safe = j_idx.clip(0, max(m - 1, 0))
+        mask = en.mask[j_safe] & ((j_idx >= 0) & (j_idx < m))[:, :, None]
+        bg = en.bg[j_safe].astype(np.float32)
+        total = np.zeros((stop - start, span_ext, k), dtype=np.float32)
+        n_fr = np.zeros(stop - start)
+        for a in range(1, max_a + 1):
+            t = a - 1  # add French sentence i + t to the groups of size a - 1
+            src = np.arange(start, stop) + t
             ok = src < n
             src_c = np.minimum(src, n - 1)
-            shift = lo_ext[:n] - lo_ext[src_c]  # column kk in row i is column kk + shift in row i + t
-            cols = (np.arange(span_ext)[None, :] + shift[:, None]).clip(0, span_ext - 1)
-            total += np.where(ok[:, None, None], gathered[src_c[:, None], cols], 0.0)
+            shift = lo_ext[start:stop] - lo_ext[src_c]  # column kk of row i is column kk + shift of row i + t
+            shifted = (cols[None, :] + shift[:, None]).clip(0, span_ext - 1)
+            total += np.where(ok[:, None, None], g[(src_c - start)[:, None], shifted], 0.0)
             n_fr += np.where(ok, fr.n_words[src_c], 0.0)
-        bg = en.bg[j_safe]
-        mask = en.mask[j_safe] & j_ok[:, :, None]
-        ratio = total / (np.maximum(n_fr, 1.0)[:, None, None] * bg)
-        out[a][:n] = np.where(mask, np.log(mix * ratio + (1.0 - mix)), 0.0).sum(axis=2)
+            ratio = total / (np.maximum(n_fr, 1.0)[:, None, None] * bg)
+            out[a][start:stop] = np.where(mask, np.log(mix * ratio + (1.0 - mix)), 0.0).sum(axis=2)
     return out
+
+
+def _unexplained(single: Any, lo: Any, rows: Any, ks: Any, a: int, b: int, n: int) -> Any:
+    """For merged beads: how badly the worst-explained member sentence does on its own, in nats (0 when every
+    French sentence has an English partner in the bead that it explains, and vice versa)."""
+    import numpy as np
+
+    span_ext = single.shape[1]
+    grid = {}
+    for t in range(a):
+        src = (rows + t).clip(0, n)
+        for u in range(b):
+            col = (ks[None, :] + (lo - lo[src])[:, None] + u).clip(0, span_ext - 1)
+            grid[t, u] = single[src[:, None], col]  # LLR(English j + u | French i + t)
+    worst = np.max([grid[0, u] for u in range(b)], axis=0)
+    for t in range(1, a):
+        worst = np.minimum(worst, np.max([grid[t, u] for u in range(b)], axis=0))
+    for u in range(b):
+        best = np.max([grid[t, u] for t in range(a)], axis=0)
+        worst = np.minimum(worst, best)
+    return np.maximum(0.0, -worst)
 
 
 def _search(
@@ -326,7 +357,8 @@ def _search(
     max_b = max(b for _, b in beads)
     span = 2 * width + 1
     lo = np.asarray(centre, dtype=np.int64) - width  # row i covers j = lo[i] .. lo[i] + span - 1
-    llr = _sentence_llr(fr, en, lo, span + max_b, max_a, vocab_size, costs.mix)  # kk = k (+ u for the u-th English sentence)
+    # llr[a][i, k + u]: the u-th English sentence of a bead starting at cell (i, k)
+    llr = _sentence_llr(fr, en, lo, span + max_b, max_a, vocab_size, costs.mix)
     rows = np.arange(n + 1)
     ks = np.arange(span)
     j_of = lo[:, None] + ks[None, :]
@@ -346,6 +378,8 @@ def _search(
             mean = (lc[:, None] + rc) / 2.0
             delta = np.abs(rc - lc[:, None]) / np.sqrt(np.maximum(mean, 1.0) * GC_VARIANCE)
             cost = -costs.lex * score - costs.length * _log_erfc(delta / math.sqrt(2.0)) + costs.prior(a, b)
+            if costs.balance and (a > 1 or b > 1):
+                cost = cost + costs.balance * _unexplained(llr[1], lo, rows, ks, a, b, n)
             if fr.has_paragraphs and en.has_paragraphs:
                 crossed_fr = fr.breaks[(rows + a).clip(0, n)] - fr.breaks[(rows + 1).clip(0, n)]
                 crossed_en = en.breaks[(jc + b).clip(0, m)] - en.breaks[(jc + 1).clip(0, m)]

@@ -56,10 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--presegmented", action="store_true", help="the input holds one sentence per line")
     _add_model_args(p, translations=False)
 
-    p = sub.add_parser("align", help="align two texts (optionally through MT) and print the beads")
+    p = sub.add_parser("align", help="align a French text with its English translation and print the beads")
     p.add_argument("--src", type=Path, required=True, help="left text (French source)")
     p.add_argument("--tgt", type=Path, required=True, help="right text (English reference)")
-    p.add_argument("--mt", type=Path, help="MT of --src, one line per source sentence: align by similarity")
+    p.add_argument("--mt", type=Path, help="MT of --src, one line per source sentence (helps bitext)")
+    p.add_argument(
+        "--method",
+        choices=["bitext", "length", "similarity"],
+        default="bitext",
+        help="bitext: lexical table + length (+ MT) (default); length: Gale–Church only; similarity: MT ↔ English only",
+    )
     p.add_argument("--presegmented", action="store_true", help="inputs hold one sentence per line")
     p.add_argument("--json", action="store_true", help="JSON instead of vecalign's [i]:[j]:cost lines")
     p.add_argument("--ratio", type=float, default=1.0, help="length-only mode: target chars per source char")
@@ -100,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="worker processes for the tests (default 1)")
     p.add_argument("-o", "--out", type=Path, help="save the comparison as JSON here")
     p.add_argument("--report", type=Path, help="save the markdown table here")
+
+    p = sub.add_parser("eval-align", help="align gold sets (TransRead layout) and print vecalign strict/lax P/R/F1")
+    p.add_argument("gold", type=Path, help="folder of B.fr, B.en, B.links.tsv (+ B.fr.ids, B.en.ids)")
+    p.add_argument("--books", help="comma-separated book names (default: all)")
+    p.add_argument("--method", choices=["bitext", "length"], default="bitext", help="aligner (default bitext)")
+    p.add_argument("--no-paragraphs", action="store_true", help="ignore B.*.ids paragraph anchors")
+    p.add_argument("--tuned-on", default="", help="comma-separated books the costs were tuned on (marked †)")
+    p.add_argument("--report", type=Path, help="write the markdown table here (e.g. eval/alignment/...)")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
     p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
@@ -220,10 +235,14 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 def cmd_align(args: argparse.Namespace) -> int:
     from .align import align_length, align_similarity, format_vecalign
+    from .bitext import align_bitext
     from .reader import decode, read_bytes
 
-    src = [s.text for s in _read(args.src, "fr", args.presegmented).sentences]
-    tgt = [s.text for s in _read(args.tgt, "en", args.presegmented).sentences]
+    source = _read(args.src, "fr", args.presegmented)
+    target = _read(args.tgt, "en", args.presegmented)
+    src = [s.text for s in source.sentences]
+    tgt = [s.text for s in target.sentences]
+    mt = None
     if args.mt:
         mt = [line for line in decode(read_bytes(args.mt), args.mt).rstrip("\n").split("\n")]
         if len(mt) != len(src):
@@ -231,9 +250,20 @@ def cmd_align(args: argparse.Namespace) -> int:
                 f"{args.mt}: {len(mt)} lines but {args.src} has {len(src)} sentences; give one MT line "
                 "per source sentence"
             )
+    if args.method == "similarity":
+        if mt is None:
+            raise InputError("--method similarity compares MT with the English: give --mt FILE")
         alignment = align_similarity(mt, tgt)
-    else:
+    elif args.method == "length":
         alignment = align_length(src, tgt, ratio=args.ratio)
+    else:
+        alignment = align_bitext(
+            src,
+            tgt,
+            mt=mt,
+            french_paragraphs=[s.paragraph for s in source.sentences],
+            english_paragraphs=[s.paragraph for s in target.sentences],
+        )
     if args.json:
         beads = [
             {"src": list(b.left), "tgt": list(b.right), "kind": b.kind, "confidence": b.score} for b in alignment.beads
@@ -371,6 +401,56 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_align(args: argparse.Namespace) -> int:
+    from .align import align_length
+    from .bitext import align_bitext
+    from .goldsets import Book, evaluate_aligner, load_goldset, results_table
+
+    books = load_goldset(args.gold, [b.strip() for b in args.books.split(",")] if args.books else None)
+
+    def run(book: Book) -> Any:
+        if args.method == "length":
+            return align_length(book.french, book.english)
+        return align_bitext(
+            book.french,
+            book.english,
+            french_paragraphs=None if args.no_paragraphs else book.french_paragraphs,
+            english_paragraphs=None if args.no_paragraphs else book.english_paragraphs,
+        )
+
+    results, micro = evaluate_aligner(books, run)
+    tuned = [b for b in args.tuned_on.split(",") if b]
+    if args.json:
+        out = {
+            "schema": "aligner.eval-align/1",
+            "gold": str(args.gold),
+            "method": args.method,
+            "signature": results[0].signature if results else "",
+            "aligner": __version__,
+            "tuned_on": tuned,
+            "books": [{"book": r.book, "seconds": round(r.seconds, 3), **_align_scores(r.scores)} for r in results],
+            "micro": _align_scores(micro),
+        }
+        print(json.dumps(out, indent=1))
+    table = results_table(results, micro, tuned_on=tuned)
+    settings = results[0].signature if results else ""
+    text = (
+        f"aligner {__version__}, `{args.method}` on {args.gold} (vecalign strict/lax scoring; † = tuning book)\n\n"
+        f"{table}\nSettings: `{settings}`\n"
+    )
+    if not args.json:
+        print(text, end="")
+    if args.report:
+        command = "aligner " + " ".join(sys.argv[1:]) if sys.argv[1:] else "aligner eval-align"
+        _write_atomic(args.report, f"Made by:\n\n    {command}\n\n{text}")
+    return 0
+
+
+def _align_scores(s: Any) -> dict[str, float]:
+    names = ("precision_strict", "recall_strict", "f1_strict", "precision_lax", "recall_lax", "f1_lax")
+    return {k: round(getattr(s, k), 4) for k in names}
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import iter_stories, run_batch
     from .translate import FileTranslator, MemoTranslator
@@ -427,6 +507,7 @@ COMMANDS = {
     "score": cmd_score,
     "eval": cmd_eval,
     "compare": cmd_compare,
+    "eval-align": cmd_eval_align,
     "batch": cmd_batch,
     "models": cmd_models,
 }

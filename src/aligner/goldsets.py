@@ -102,3 +102,18 @@ def evaluate_aligner(books: Sequence[Book], align: Callable[[Book], Alignment]) 
         results.append(BookResult(book.name, score_alignments([(book.gold, test)]), seconds, alignment.signature()))
         pairs.append((book.gold, test))
     return results, score_alignments(pairs)
+
+
+def _row(name: str, s: AlignScores, extra: str = "") -> str:
+    return (
+        f"| {name} | {s.precision_strict:.3f} | {s.recall_strict:.3f} | {s.f1_strict:.3f} | "
+        f"{s.precision_lax:.3f} | {s.recall_lax:.3f} | {s.f1_lax:.3f} |{extra}"
+    )
+
+
+def results_table(results: Sequence[BookResult], micro: AlignScores, *, tuned_on: Sequence[str] = ()) -> str:
+    """Markdown: one row per book (tuning books marked †), then the micro average over all of them."""
+    head = "| book | P strict | R strict | F1 strict | P lax | R lax | F1 lax | seconds |\n" + "|---" * 8 + "|"
+    rows = [_row(r.book + (" †" if r.book in tuned_on else ""), r.scores, f" {r.seconds:.2f} |") for r in results]
+    rows.append(_row(f"**micro, {len(results)} books**", micro, f" {sum(r.seconds for r in results):.2f} |"))
+    return head + "\n" + "\n".join(rows) + "\n"

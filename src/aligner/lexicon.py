@@ -49,7 +49,7 @@ class Lexicon:
 
     def save(self, path: str | Path, header: Sequence[str] = ()) -> None:
         # mtime=0 and sorted lines: the same training gives a byte-identical file
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
             out = "".join(f"# {h}\n" for h in header)
             for fr in sorted(self.table):
                 for en, (p_ef, p_fe) in sorted(self.table[fr].items()):
@@ -113,26 +113,31 @@ def train_lexicon(
     iterations: int = 5,
     min_prob: float = 0.02,
     top: int = 8,
+    min_count: int = 2,
     source: str = "trained",
 ) -> Lexicon:
-    """Both directions of IBM-1; keep a pair when either direction gives it at least ``min_prob`` and it is among
-    the ``top`` translations of its word in that direction."""
+    """IBM-1 in both directions. A pair is kept when p(en|fr) >= ``min_prob``, it is among the ``top`` translations
+    of the French word, and that word occurs at least ``min_count`` times; p(fr|en) is stored beside it."""
     import numpy as np
 
-    kept: dict[tuple[str, str], list[float]] = {}
-    for direction in ("fr-en", "en-fr"):
-        s_side, t_side = (fr, en) if direction == "fr-en" else (en, fr)
-        s_vocab, t_vocab, u_s, u_t, prob = ibm1(s_side, t_side, iterations=iterations)
-        order = np.lexsort((-prob, u_s))
-        rank = np.zeros(len(order), dtype=np.int64)
-        boundaries = np.r_[True, u_s[order][1:] != u_s[order][:-1]]
-        group_start = np.maximum.accumulate(np.where(boundaries, np.arange(len(order)), 0))
-        rank[order] = np.arange(len(order)) - group_start
-        for k in np.nonzero((prob >= min_prob) & (rank < top) & (u_s != 0))[0]:
-            s_word, t_word = s_vocab[u_s[k]], t_vocab[u_t[k]]
-            pair = (s_word, t_word) if direction == "fr-en" else (t_word, s_word)
-            kept.setdefault(pair, [0.0, 0.0])[0 if direction == "fr-en" else 1] = float(prob[k])
+    fr_counts: dict[str, int] = {}
+    for sentence in fr:
+        for w in sentence:
+            fr_counts[w] = fr_counts.get(w, 0) + 1
+    reverse: dict[tuple[str, str], float] = {}
+    e_vocab, f_vocab, u_e, u_f, prob = ibm1(en, fr, iterations=iterations)
+    for k in np.nonzero(prob >= min_prob / 2)[0]:
+        if u_e[k]:
+            reverse[(f_vocab[u_f[k]], e_vocab[u_e[k]])] = float(prob[k])
+    s_vocab, t_vocab, u_s, u_t, prob = ibm1(fr, en, iterations=iterations)
+    order = np.lexsort((-prob, u_s))
+    boundaries = np.r_[True, u_s[order][1:] != u_s[order][:-1]]
+    group_start = np.maximum.accumulate(np.where(boundaries, np.arange(len(order)), 0))
+    rank = np.zeros(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - group_start
     table: dict[str, dict[str, tuple[float, float]]] = {}
-    for (f, e), (p_ef, p_fe) in kept.items():
-        table.setdefault(f, {})[e] = (p_ef, p_fe)
+    for k in np.nonzero((prob >= min_prob) & (rank < top) & (u_s != 0))[0]:
+        f, e = s_vocab[u_s[k]], t_vocab[u_t[k]]
+        if fr_counts.get(f, 0) >= min_count:
+            table.setdefault(f, {})[e] = (float(prob[k]), reverse.get((f, e), 0.0))
     return Lexicon(table, source)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .align import Alignment, Bead, SimilarityCosts, align_similarity, format_vecalign
+from .align import Alignment, Bead, format_vecalign
+from .bitext import BitextCosts, align_bitext
 from .document import Document, Kind
 from .errors import InputError
 from .score import DocumentScores, Scores, score_document, with_ours
@@ -92,7 +93,7 @@ def process(
     translator: Translator,
     reference: Document | None = None,
     *,
-    costs: SimilarityCosts | None = None,
+    costs: BitextCosts | None = None,
 ) -> RunResult:
     """Translate ``source``; with a reference, align the MT to it and score it."""
     translations = translate_document(source, translator)
@@ -104,7 +105,14 @@ def process(
         if not reference.sentences:
             raise InputError(f"reference {reference.id}: no sentences to align with")
         ref_texts = [s.text for s in reference.sentences]
-        alignment = align_similarity(mt, ref_texts, costs=costs)
+        alignment = align_bitext(
+            [s.text for s in source.sentences],
+            ref_texts,
+            mt=mt,
+            french_paragraphs=[s.paragraph for s in source.sentences],
+            english_paragraphs=[s.paragraph for s in reference.sentences],
+            costs=costs,
+        )
         signature["alignment"] = alignment.signature()
         scores = score_document(alignment, mt, ref_texts, [s.paragraph for s in source.sentences])
     return RunResult(source, translations, reference, alignment, scores, signature)
