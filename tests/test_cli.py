@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -67,6 +68,10 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
     assert len(worst) == min(10, len(data["beads"]))
     chrf = [data["beads"][k]["chrf"] for k in worst]
     assert chrf == sorted(chrf) and max(chrf) <= min(b["chrf"] for b in data["beads"] if b["id"] not in worst)
+    report = (seed_run / "report.html").read_text(encoding="utf-8")
+    links = [int(k) for k in re.findall(r'href="#bead-(\d+)"', report)]
+    assert links == worst and all(f'id="bead-{k}"' in report for k in links)
+    assert "chrF2++" in report and "Where the errors are" in report
     translation = (seed_run / "translation.txt").read_text(encoding="utf-8")
     blocks = translation.rstrip("\n").split("\n\n")
     assert blocks[0].startswith("date 2023-09 ")

@@ -99,7 +99,8 @@ def _row_html(row: Row, has_ref: bool) -> str:
         cells.append(f'<td lang="en"{missing if not row.reference else ""}>{_e(row.reference) or "∅"}</td>')
     conf = "" if row.confidence is None else f"conf {row.confidence:.2f}<br>"
     cells.append(f'<td class="sc">{conf}BLEU {_num(row.bleu)}<br>chrF {_num(row.chrf)}</td>')
-    return f'<tr class="bead" data-bead="{row.bead}" data-bleu="{_num(row.bleu)}">{"".join(cells)}</tr>'
+    attrs = f'id="bead-{row.bead}" data-bead="{row.bead}" data-bleu="{_num(row.bleu)}"'
+    return f'<tr class="bead" {attrs}>{"".join(cells)}</tr>'
 
 
 CSS = """
@@ -116,6 +117,33 @@ table.scores td{border:none;padding:.1em .6em}
 """
 
 
+def _where_the_errors_are(result: RunResult) -> str:
+    """Per-paragraph scores, scores by reference length and the worst beads (linked to their rows)."""
+    scores = result.scores
+    if scores is None:
+        return ""
+    paras = "".join(
+        f"<tr><td>¶ {p.paragraph + 1}</td><td>{len(p.beads)}</td><td>{p.scores.bleu.score:.1f}</td>"
+        f"<td>{p.scores.chrf.score:.1f}</td></tr>"
+        for p in scores.per_paragraph
+    )
+    buckets = "".join(
+        f"<tr><td>{_e(b.label)}</td><td>{len(b.segments)}</td><td>{b.scores.bleu.score:.1f}</td>"
+        f"<td>{b.scores.chrf.score:.1f}</td></tr>"
+        for b in scores.by_length
+        if b.scores is not None
+    )
+    worst = " ".join(f'<a href="#bead-{k}">#{k}</a> ({scores.per_bead[k].chrf:.0f})' for k in scores.worst_beads)
+    return (
+        '<details class="errors"><summary>Where the errors are</summary>'
+        '<table class="scores"><tr><th>paragraph</th><th>beads</th><th>BLEU</th><th>chrF</th></tr>'
+        f"{paras}</table>"
+        '<table class="scores"><tr><th>reference words</th><th>beads</th><th>BLEU</th><th>chrF</th></tr>'
+        f"{buckets}</table>"
+        f"<p>Worst beads by sentence chrF: {worst}</p></details>"
+    )
+
+
 def render_report(result: RunResult) -> str:
     """The complete HTML page for one run."""
     rows = view_rows(result)
@@ -128,7 +156,7 @@ def render_report(result: RunResult) -> str:
     if result.scores is not None:
         lines = []
         for level, scores in (("document", result.scores.document), ("beads", result.scores.beads)):
-            for m in (scores.bleu, scores.chrf, scores.ter):
+            for m in scores.metrics:
                 if m is not None:
                     lines.append(
                         f"<tr><td>{_e(level)}</td><td>{_e(m.name)}</td><td><b>{m.score:.2f}</b></td>"
@@ -136,6 +164,7 @@ def render_report(result: RunResult) -> str:
                     )
         head.append('<table class="scores">' + "".join(lines) + "</table>")
         head.append(f'<p class="sig">alignment: {_e(sig.get("alignment", ""))}</p>')
+        head.append(_where_the_errors_are(result))
     header = "<tr><th>#</th><th>Source (fr)</th><th>MT (en)</th>" + ("<th>Reference (en)</th>" if has_ref else "")
     header += "<th>Scores</th></tr>"
     body = "\n".join(_row_html(r, has_ref) for r in rows)
