@@ -23,6 +23,7 @@ from typing import Any
 from .errors import AlignerError, InputError
 from .pipeline import process, write_run
 from .reader import Story, iter_jsonl_stories, read_document
+from .report import render_index
 from .translate import Translator
 
 
@@ -70,6 +71,9 @@ def _summary_row(story_id: str, outdir: Path) -> dict[str, Any]:
     if run.exists():
         data = json.loads(run.read_text(encoding="utf-8"))
         row: dict[str, Any] = {"id": story_id, "status": "ok", "sentences": len(data["mt"])}
+        qa = data.get("qa") or {}
+        row["flagged"] = sum(1 for flags in qa.get("flags", []) if flags)
+        row["flags"] = qa.get("counts", {})
         if data["scores"]:
             for level in ("document", "beads"):
                 for metric, value in data["scores"][level].items():
@@ -125,7 +129,16 @@ def run_batch(
     tmp = summary.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"stories": rows}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     tmp.replace(summary)
-    columns = ["id", "status", "sentences", "document_bleu", "document_chrf", "beads_bleu", "beads_chrf", "error"]
+    index = out / "index.html"
+    index_rows = [
+        {**r, "bleu": r.get("beads_bleu", "–"), "chrf": r.get("beads_chrf", "–"), "flagged": r.get("flagged", "–")}
+        for r in rows
+    ]
+    index.with_suffix(".html.tmp").write_text(render_index("aligner batch", index_rows), encoding="utf-8")
+    index.with_suffix(".html.tmp").replace(index)
+    columns = [
+        "id", "status", "sentences", "document_bleu", "document_chrf", "beads_bleu", "beads_chrf", "flagged", "error"
+    ]  # fmt: skip
     lines = ["\t".join(columns)] + ["\t".join(str(r.get(c, "")) for c in columns) for r in rows]
     (out / "summary.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return BatchReport(done, skipped, failed, summary)

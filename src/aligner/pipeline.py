@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from .align import Alignment, Bead, format_vecalign
 from .bitext import BitextCosts, align_bitext
 from .document import Document, Kind
 from .errors import InputError
+from .qa import Flag, check_bead, flag_counts
 from .score import DocumentScores, Scores, score_document, with_ours
 from .translate import Translation, Translator, translate_detailed
 
@@ -82,10 +83,45 @@ class RunResult:
     alignment: Alignment | None  # MT (= source) sentence ids ↔ reference sentence ids
     scores: DocumentScores | None
     signature: Mapping[str, str]  # model, revision, engine, beam, alignment, aligner version
+    flags: tuple[tuple[Flag, ...], ...] = ()  # QA flags per bead (per source sentence without a reference)
 
     @property
     def mt(self) -> tuple[str, ...]:
         return tuple(t.text for t in self.translations)
+
+    def units(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+        """(source/MT ids, reference ids) of each bead; one per source sentence without a reference."""
+        if self.alignment is not None:
+            return [(b.left, b.right) for b in self.alignment.beads]
+        return [((s.id,), ()) for s in self.source.sentences]
+
+
+def qa_flags(
+    source: Document, translations: Sequence[Translation], reference: Document | None, alignment: Alignment | None
+) -> tuple[tuple[Flag, ...], ...]:
+    """QA flags of every bead (or source sentence): source ↔ MT checks, decoding problems, reference coverage."""
+    units = (
+        [(b.left, b.right) for b in alignment.beads]
+        if alignment is not None
+        else [((s.id,), ()) for s in source.sentences]
+    )
+    ref = reference.sentences if reference is not None else ()
+    out = []
+    for left, right in units:
+        src = " ".join(source.sentences[i].text for i in left)
+        mt = " ".join(translations[i].text for i in left)
+        reftext = " ".join(ref[j].text for j in right)
+        flags = check_bead(src, mt, reftext, reference is not None)
+        for i in left:
+            t = translations[i]
+            if t.hit_length_limit:
+                flags.append(Flag("length-limit", "error", "generation stopped at the length cap: likely a loop"))
+            if t.unk:
+                flags.append(Flag("unknown-characters", "warning", f"the model cannot read {' '.join(t.unk)!r}"))
+            if t.chunks > 1:
+                flags.append(Flag("split", "info", f"too long for the model: translated in {t.chunks} parts"))
+        out.append(tuple(flags))
+    return tuple(out)
 
 
 def process(
@@ -115,7 +151,8 @@ def process(
         )
         signature["alignment"] = alignment.signature()
         scores = score_document(alignment, mt, ref_texts, [s.paragraph for s in source.sentences])
-    return RunResult(source, translations, reference, alignment, scores, signature)
+    flags = qa_flags(source, translations, reference, alignment)
+    return RunResult(source, translations, reference, alignment, scores, signature, flags)
 
 
 def _signed(scores: Scores, ours: Mapping[str, str]) -> dict[str, Any]:
@@ -151,6 +188,8 @@ def _bead_json(k: int, bead: Bead, result: RunResult) -> dict[str, Any]:
         s = result.scores.per_bead[k]
         out["bleu"] = round(s.bleu, 4)
         out["chrf"] = round(s.chrf, 4)
+    if k < len(result.flags):
+        out["flags"] = [f.as_dict() for f in result.flags[k]]
     return out
 
 
@@ -174,6 +213,11 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "reference": _doc_json(result.reference) if result.reference else None,
         "beads": [],
         "scores": None,
+        "qa": {
+            "units": "beads" if result.alignment is not None else "sentences",
+            "counts": flag_counts(result.flags),
+            "flags": [[f.as_dict() for f in flags] for flags in result.flags],
+        },
     }
     if result.alignment is not None and result.scores is not None:
         data["beads"] = [_bead_json(k, b, result) for k, b in enumerate(result.alignment.beads)]
