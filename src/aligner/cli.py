@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write the markdown table here (e.g. eval/alignment/...)")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("export", help="export a run directory's beads: TMX, XLIFF, TSV or JSONL")
+    p.add_argument("rundir", type=Path, help="a directory written by `aligner run` (or a batch's stories/ID)")
+    p.add_argument("--format", choices=["tmx", "xliff", "tsv", "jsonl"], required=True)
+    p.add_argument("-o", "--out", type=Path, required=True, help="output file")
+
     p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
     p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
     p.add_argument("-o", "--out", type=Path, required=True)
@@ -451,6 +456,14 @@ def _align_scores(s: Any) -> dict[str, float]:
     return {k: round(getattr(s, k), 4) for k in names}
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_run
+
+    n = export_run(args.rundir, args.format, args.out)
+    print(f"wrote {n} beads to {args.out} ({args.format})")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import iter_stories, run_batch
     from .translate import FileTranslator, MemoTranslator
@@ -508,6 +521,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "compare": cmd_compare,
     "eval-align": cmd_eval_align,
+    "export": cmd_export,
     "batch": cmd_batch,
     "models": cmd_models,
 }
