@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from typing import Any
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
-DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "models" / "lexicon-fr-en.tsv.gz"
+# the repository's models/ folder (the package is installed editable, as the README says); ALIGNER_LEXICON overrides
+DEFAULT_LEXICON = Path(
+    os.environ.get("ALIGNER_LEXICON", Path(__file__).resolve().parents[2] / "models" / "lexicon-fr-en.tsv.gz")
+)
 
 
 def tokens(text: str) -> list[str]:
