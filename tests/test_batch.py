@@ -90,3 +90,6 @@ def test_batch_records_a_failing_story_and_goes_on(tmp_path: Path) -> None:
     assert summary[0]["document_chrf"] == pytest.approx(100.0)  # too short for corpus BLEU 4-grams
     assert "the file is empty" in summary[1]["error"]
     assert (out / "stories" / "c" / "translation.txt").read_text(encoding="utf-8") == "Yes.\n"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="stories/a/report.html"' in index and 'href="stories/c/report.html"' in index
+    assert 'href="stories/b/report.html"' not in index and "error" in index

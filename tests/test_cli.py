@@ -72,6 +72,10 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
     links = [int(k) for k in re.findall(r'href="#bead-(\d+)"', report)]
     assert links == worst and all(f'id="bead-{k}"' in report for k in links)
     assert "chrF2++" in report and "Where the errors are" in report
+    # the tiny model's vocabulary lacks some French characters: flagged on the beads they touch
+    unk = [f for flags in data["qa"]["flags"] for f in flags if f["code"] == "unknown-characters"]
+    assert unk and all("cannot read" in f["reason"] for f in unk)
+    assert len(data["qa"]["flags"]) == len(data["beads"]) and data["qa"]["units"] == "beads"
     translation = (seed_run / "translation.txt").read_text(encoding="utf-8")
     blocks = translation.rstrip("\n").split("\n\n")
     assert blocks[0].startswith("date 2023-09 ")
