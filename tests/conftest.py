@@ -11,6 +11,7 @@ from pathlib import Path
 # Must happen before huggingface_hub is imported anywhere (it reads these at import time).
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="aligner-test-hf-")  # never the user's cache
+os.environ["ALIGNER_CACHE"] = tempfile.mkdtemp(prefix="aligner-test-cache-")  # CTranslate2 conversions
 os.environ.pop("HF_ENDPOINT", None)
 
 import pytest

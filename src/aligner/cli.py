@@ -29,6 +29,13 @@ def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) ->
             help="use existing translations instead of a model: one line per source sentence, or JSONL "
             'records {"source": ..., "translation": ...}',
         )
+    g.add_argument(
+        "--engine",
+        choices=["transformers", "ctranslate2"],
+        default="transformers",
+        help="transformers (default) or ctranslate2 (the model is converted once into ~/.cache/aligner)",
+    )
+    g.add_argument("--compute-type", default="int8", help="ctranslate2 compute type (default int8; float32 exact)")
     g.add_argument("--beam", type=int, default=4, help="beam size; 1 = greedy (default 4)")
     g.add_argument("--batch-size", type=int, default=16, help="sentences per batch (default 16)")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -133,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("--revision", default=DEFAULT_REVISION)
     pull.add_argument("--dir", type=Path, help="download into this folder instead of the HF cache")
     msub.add_parser("list", help="models in the HF cache and in ./models")
+    conv = msub.add_parser("convert", help="convert a MarianMT model to CTranslate2 (int8 by default)")
+    conv.add_argument("model", nargs="?", default=DEFAULT_MODEL, help="hub id or model folder")
+    conv.add_argument("--revision", default=DEFAULT_REVISION)
+    conv.add_argument("--quantization", default="int8", help="int8 (default), float32, float16, int8_float32, …")
+    conv.add_argument("-o", "--out", type=Path, required=True, help="output folder (then --model FOLDER)")
     return parser
 
 
@@ -163,6 +175,20 @@ class _Progress:
 def _marian(args: argparse.Namespace, progress: _Progress, *, typography: bool = True) -> Any:
     from .translate import MarianTranslator
 
+    if args.engine == "ctranslate2":
+        from .fast import CTranslate2Translator
+
+        return CTranslate2Translator(
+            args.model,
+            revision=args.revision,
+            compute_type=args.compute_type,
+            beam=args.beam,
+            batch_size=args.batch_size,
+            device=args.device,
+            threads=args.threads,
+            typography=typography,
+            progress=progress.update,
+        )
     return MarianTranslator(
         args.model,
         revision=args.revision,
@@ -501,6 +527,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import list_models, pull
 
+    if args.models_command == "convert":
+        from .fast import convert
+        from .models import resolve_model
+
+        resolved = resolve_model(args.model, revision=args.revision)
+        out = convert(resolved.path, args.out, args.quantization)
+        print(f"{args.model} ({resolved.revision}) converted to CTranslate2 {args.quantization} in {out}")
+        return 0
     if args.models_command == "pull":
         folder = pull(args.model, revision=args.revision, local_dir=args.dir)
         print(f"{args.model} ({args.revision}) is in {folder}")

@@ -113,9 +113,9 @@ class MarianTranslator:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
         if device not in ("auto", "cpu", "cuda"):
             raise ModelError(f"device must be auto, cpu or cuda, got {device!r}")
-        self.resolved = resolve_model(model, revision=revision)
+        self.resolved = self._resolve(model, revision)
         import torch
-        from transformers import MarianMTModel, MarianTokenizer
+        from transformers import MarianTokenizer
         from transformers.utils import logging as hf_logging
 
         # generate() notices and the weight-loading bar: progress is the CLI's job
@@ -130,23 +130,38 @@ class MarianTranslator:
         path = str(self.resolved.path)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(path, local_files_only=True)
-            loaded: Any = MarianMTModel.from_pretrained(path, local_files_only=True)
-            self.model = loaded.to(device).eval()
         except (OSError, ValueError, RuntimeError) as exc:
-            raise ModelError(f"cannot load the model in {path}: {str(exc).splitlines()[0]}") from None
+            raise ModelError(f"cannot load the tokenizer in {path}: {str(exc).splitlines()[0]}") from None
+        self._load_model(path, device)
         self.device = device
         self.beam = beam
         self.batch_size = batch_size
         self.normalize = normalize
         self.typography = typography
         self.progress = progress
-        config = self.model.config
-        limit = min(int(self.tokenizer.model_max_length), int(config.max_position_embeddings))
+        positions, gen_limit = self._limits()
+        limit = min(int(self.tokenizer.model_max_length), positions)
         self.max_input_tokens = (max_input_tokens or limit) - 1  # room for </s>
-        gen_limit = getattr(self.model.generation_config, "max_length", None) or limit
-        self.max_output_tokens = min(int(gen_limit), int(config.max_position_embeddings))
+        self.max_output_tokens = min(int(gen_limit or limit), positions)
         self._unk_id = self.tokenizer.unk_token_id
         self._vocab = self.tokenizer.get_vocab()
+
+    def _resolve(self, model: str, revision: str) -> Any:
+        return resolve_model(model, revision=revision)
+
+    def _load_model(self, path: str, device: str) -> None:
+        from transformers import MarianMTModel
+
+        try:
+            loaded: Any = MarianMTModel.from_pretrained(path, local_files_only=True)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelError(f"cannot load the model in {path}: {str(exc).splitlines()[0]}") from None
+        self.model = loaded.to(device).eval()
+
+    def _limits(self) -> tuple[int, int | None]:
+        """(max_position_embeddings, generation max_length or None) of the checkpoint."""
+        config = self.model.config
+        return int(config.max_position_embeddings), getattr(self.model.generation_config, "max_length", None)
 
     @property
     def signature(self) -> Mapping[str, str]:
