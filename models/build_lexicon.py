@@ -1,4 +1,4 @@
-"""Rebuild models/lexicon-fr-en.tsv.gz: IBM Model 1 (both directions) on the French–English data in ../shared/data.
+"""Rebuild models/lexicon-fr-en.tsv.gz: IBM Model 1 p(en|fr) on the French–English data in ../shared/data.
 
     python models/build_lexicon.py [--data ../shared/data] [--out models/lexicon-fr-en.tsv.gz]
 
@@ -81,14 +81,14 @@ def main() -> int:
     lexicon = train_lexicon(fr_all, en_all, iterations=args.iterations, source="build_lexicon.py")
     seconds = time.perf_counter() - start
     header = [
-        "French-English lexical table, IBM Model 1 both directions, built by models/build_lexicon.py",
+        "French-English lexical table, IBM Model 1 p(en|fr), built by models/build_lexicon.py",
         f"{len(fr_all)} sentence pairs, {args.iterations} EM iterations; provenance in lexicon-fr-en.json",
-        "columns: fr  en  p(en|fr)  p(fr|en)",
+        "columns: fr  en  p(en|fr)",
     ]
     lexicon.save(args.out, header)
     meta = {
         "built_by": "models/build_lexicon.py",
-        "method": "IBM Model 1, both directions, NULL word, uniform start",
+        "method": "IBM Model 1 p(en|fr), NULL word, uniform start",
         "iterations": args.iterations,
         "max_tokens": MAX_TOKENS,
         "kept": "pairs with p(en|fr) >= 0.02 among the top 8 translations of a French word seen at least twice",

@@ -25,7 +25,6 @@ length of the texts.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -34,7 +33,7 @@ from typing import Any
 
 from .align import GC_VARIANCE, Alignment, Bead
 from .errors import AlignmentError
-from .lexicon import DEFAULT_LEXICON, Lexicon, tokens
+from .lexicon import DEFAULT_LEXICON, Lexicon, strip_accents, tokens
 
 BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3))
 COARSE_BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
@@ -82,12 +81,8 @@ def load_lexicon(path: str = str(DEFAULT_LEXICON)) -> Lexicon:
     return Lexicon.load(path)
 
 
-def _fold(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-
-
 def _prefix(word: str) -> str | None:
-    return "p:" + _fold(word)[:5] if len(word) >= 5 and not word.isdigit() else None
+    return "p:" + strip_accents(word)[:5] if len(word) >= 5 and not word.isdigit() else None
 
 
 @dataclass
@@ -175,7 +170,7 @@ def _french(
         hit = cache.get(word)
         if hit is None:
             found: dict[int, float] = {}
-            for e, (p_ef, _) in lexicon.table.get(word, {}).items():
+            for e, p_ef in lexicon.table.get(word, {}).items():
                 if e in vocab and p_ef > 0:
                     found[vocab[e]] = found.get(vocab[e], 0.0) + p_ef
             if word in vocab:

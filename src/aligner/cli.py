@@ -173,32 +173,22 @@ class _Progress:
 
 
 def _marian(args: argparse.Namespace, progress: _Progress, *, typography: bool = True) -> Any:
-    from .translate import MarianTranslator
-
+    options: dict[str, Any] = {
+        "revision": args.revision,
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "device": args.device,
+        "threads": args.threads,
+        "typography": typography,
+        "progress": progress.update,
+    }
     if args.engine == "ctranslate2":
         from .fast import CTranslate2Translator
 
-        return CTranslate2Translator(
-            args.model,
-            revision=args.revision,
-            compute_type=args.compute_type,
-            beam=args.beam,
-            batch_size=args.batch_size,
-            device=args.device,
-            threads=args.threads,
-            typography=typography,
-            progress=progress.update,
-        )
-    return MarianTranslator(
-        args.model,
-        revision=args.revision,
-        beam=args.beam,
-        batch_size=args.batch_size,
-        device=args.device,
-        threads=args.threads,
-        typography=typography,
-        progress=progress.update,
-    )
+        return CTranslate2Translator(args.model, compute_type=args.compute_type, **options)
+    from .translate import MarianTranslator
+
+    return MarianTranslator(args.model, **options)
 
 
 def _read(path: Path, lang: str, presegmented: bool) -> Any:

@@ -81,7 +81,7 @@ def load_testset(name: str, langpair: str, origlang: str | None = None) -> TestS
     try:
         files = dict(zip(dataset.fieldnames(langpair), dataset.get_files(langpair)))  # type: ignore[no-untyped-call]
         columns = {key: read_lines(path) for key, path in files.items()}
-    except (OSError, SystemExit, Exception) as exc:  # sacreBLEU exits or raises when the download fails
+    except (SystemExit, Exception) as exc:  # sacreBLEU exits or raises when the download fails
         raise InputError(
             f"cannot get test set {name} {langpair} from the sacreBLEU cache {cache} and the download failed "
             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); on an offline machine point "

@@ -1,7 +1,7 @@
 """A French–English lexical translation table: IBM Model 1, trained with numpy, stored as a small TSV.
 
 ``models/build_lexicon.py`` trains it on the parallel data in ``../shared/data`` and writes
-``models/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)  p(fr|en)`` line per kept pair) with its
+``models/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)`` line per kept pair) with its
 provenance beside it. The aligner uses it as hunalign uses a dictionary: a French word and an
 English word "match" when the table links them strongly enough.
 """
@@ -12,6 +12,7 @@ import gzip
 import html
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,11 @@ DEFAULT_LEXICON = Path(
 )
 
 
+def strip_accents(text: str) -> str:
+    """The text without combining marks: "Équateur" → "Equateur" (case kept)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits; punctuation and apostrophes split off)."""
     return _TOKEN.findall(html.unescape(text).lower())
@@ -32,9 +38,9 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """``table[fr][en] = (p(en|fr), p(fr|en))`` for the pairs kept."""
+    """``table[fr][en] = p(en|fr)`` for the pairs kept."""
 
-    table: dict[str, dict[str, tuple[float, float]]]
+    table: dict[str, dict[str, float]]
     source: str
 
     def __len__(self) -> int:
@@ -42,13 +48,13 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_LEXICON) -> Lexicon:
-        table: dict[str, dict[str, tuple[float, float]]] = {}
+        table: dict[str, dict[str, float]] = {}
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("#"):
                     continue
-                fr, en, p_ef, p_fe = line.rstrip("\n").split("\t")
-                table.setdefault(fr, {})[en] = (float(p_ef), float(p_fe))
+                fr, en, p_ef = line.rstrip("\n").split("\t")[:3]
+                table.setdefault(fr, {})[en] = float(p_ef)
         return cls(table, str(path))
 
     def save(self, path: str | Path, header: Sequence[str] = ()) -> None:
@@ -56,8 +62,8 @@ class Lexicon:
         with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
             out = "".join(f"# {h}\n" for h in header)
             for fr in sorted(self.table):
-                for en, (p_ef, p_fe) in sorted(self.table[fr].items()):
-                    out += f"{fr}\t{en}\t{p_ef:.4f}\t{p_fe:.4f}\n"
+                for en, p_ef in sorted(self.table[fr].items()):
+                    out += f"{fr}\t{en}\t{p_ef:.4f}\n"
             gz.write(out.encode("utf-8"))
 
 
@@ -120,28 +126,23 @@ def train_lexicon(
     min_count: int = 2,
     source: str = "trained",
 ) -> Lexicon:
-    """IBM-1 in both directions. A pair is kept when p(en|fr) >= ``min_prob``, it is among the ``top`` translations
-    of the French word, and that word occurs at least ``min_count`` times; p(fr|en) is stored beside it."""
+    """IBM-1 p(en|fr). A pair is kept when p(en|fr) >= ``min_prob``, it is among the ``top`` translations of the
+    French word, and that word occurs at least ``min_count`` times."""
     import numpy as np
 
     fr_counts: dict[str, int] = {}
     for sentence in fr:
         for w in sentence:
             fr_counts[w] = fr_counts.get(w, 0) + 1
-    reverse: dict[tuple[str, str], float] = {}
-    e_vocab, f_vocab, u_e, u_f, prob = ibm1(en, fr, iterations=iterations)
-    for k in np.nonzero(prob >= min_prob / 2)[0]:
-        if u_e[k]:
-            reverse[(f_vocab[u_f[k]], e_vocab[u_e[k]])] = float(prob[k])
     s_vocab, t_vocab, u_s, u_t, prob = ibm1(fr, en, iterations=iterations)
     order = np.lexsort((-prob, u_s))
     boundaries = np.r_[True, u_s[order][1:] != u_s[order][:-1]]
     group_start = np.maximum.accumulate(np.where(boundaries, np.arange(len(order)), 0))
     rank = np.zeros(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - group_start
-    table: dict[str, dict[str, tuple[float, float]]] = {}
+    table: dict[str, dict[str, float]] = {}
     for k in np.nonzero((prob >= min_prob) & (rank < top) & (u_s != 0))[0]:
         f, e = s_vocab[u_s[k]], t_vocab[u_t[k]]
         if fr_counts.get(f, 0) >= min_count:
-            table.setdefault(f, {})[e] = (float(prob[k]), reverse.get((f, e), 0.0))
+            table.setdefault(f, {})[e] = float(prob[k])
     return Lexicon(table, source)

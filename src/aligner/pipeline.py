@@ -89,12 +89,6 @@ class RunResult:
     def mt(self) -> tuple[str, ...]:
         return tuple(t.text for t in self.translations)
 
-    def units(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-        """(source/MT ids, reference ids) of each bead; one per source sentence without a reference."""
-        if self.alignment is not None:
-            return [(b.left, b.right) for b in self.alignment.beads]
-        return [((s.id,), ()) for s in self.source.sentences]
-
 
 def qa_flags(
     source: Document, translations: Sequence[Translation], reference: Document | None, alignment: Alignment | None

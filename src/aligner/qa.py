@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .lexicon import strip_accents
+
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -173,7 +175,7 @@ _CAPITAL = re.compile(r"\b([A-ZÀ-Ý][\w'’-]*[\w])\b", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
-def _lexicon_table() -> dict[str, dict[str, tuple[float, float]]]:
+def _lexicon_table() -> dict[str, dict[str, float]]:
     try:
         from .bitext import load_lexicon
 
@@ -183,9 +185,7 @@ def _lexicon_table() -> dict[str, dict[str, tuple[float, float]]]:
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+    return strip_accents(text).lower()
 
 
 def check_names(source: str, mt: str) -> Flag | None:
@@ -214,8 +214,8 @@ def check_names(source: str, mt: str) -> Flag | None:
             if f in mt_words or (len(f) >= 5 and any(w.startswith(f[:5]) for w in mt_words)):
                 found = True  # the name itself, or a form sharing its first five letters (Serbie → Serbian)
                 break
-            translations = table.get(p.lower(), {})
-            if any(any(w.startswith(_fold(e)) for w in mt_words) for e, (pe, _) in translations.items() if pe >= 0.05):
+            likely = [_fold(e) for e, pe in table.get(p.lower(), {}).items() if pe >= 0.05]
+            if any(w.startswith(e) for e in likely for w in mt_words):  # a translation of it (Poutine → Putin)
                 found = True
                 break
         if not found:
