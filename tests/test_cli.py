@@ -75,7 +75,14 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
     # the tiny model's vocabulary lacks some French characters: flagged on the beads they touch
     unk = [f for flags in data["qa"]["flags"] for f in flags if f["code"] == "unknown-characters"]
     assert unk and all("cannot read" in f["reason"] for f in unk)
+    # sentences longer than the tiny model's 128 positions were translated in parts, and say so
+    split = [k for k, flags in enumerate(data["qa"]["flags"]) if any(f["code"] == "split" for f in flags)]
+    assert split and all(any(data["mt"][i]["chunks"] > 1 for i in data["beads"][k]["source"]) for k in split)
     assert len(data["qa"]["flags"]) == len(data["beads"]) and data["qa"]["units"] == "beads"
+    bylines = {p["id"] for p in data["source"]["paragraphs"] if p["kind"] == "byline"}
+    byline_beads = [k for k, b in enumerate(data["beads"]) if b["source"] and all(
+        data["source"]["sentences"][i]["paragraph"] in bylines for i in b["source"])]  # fmt: skip
+    assert byline_beads and all(data["qa"]["flags"][k] == [] for k in byline_beads)  # copied, not translated
     translation = (seed_run / "translation.txt").read_text(encoding="utf-8")
     blocks = translation.rstrip("\n").split("\n\n")
     assert blocks[0].startswith("date 2023-09 ")

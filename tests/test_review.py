@@ -56,6 +56,8 @@ def browser():  # type: ignore[no-untyped-def]
 def test_review_page_filter_sort_and_keyboard(lig200: Path) -> None:
     data = json.loads((lig200 / "result.json").read_text(encoding="utf-8"))
     flagged_ids = [k for k, flags in enumerate(data["qa"]["flags"]) if flags]
+    # existing translations: no decoding flags (real-copy negatives for unknown-characters, split, length-limit)
+    assert not {"unknown-characters", "split", "length-limit"} & set(data["qa"]["counts"])
     assert 10 < len(flagged_ids) < len(data["beads"])
     with browser() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
