@@ -59,7 +59,8 @@ def test_batch_resumes_after_a_kill_and_matches_an_uninterrupted_run(tmp_path: P
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    killed_at = len(list((resumed / "stories").iterdir()))
+    # a story being written when the kill landed sits in a hidden temporary directory
+    killed_at = len([d for d in (resumed / "stories").iterdir() if not d.name.startswith(".")])
     assert 6 <= killed_at < 20, "the kill must land mid-run"
     assert not (resumed / "summary.json").exists()
 
@@ -67,9 +68,8 @@ def test_batch_resumes_after_a_kill_and_matches_an_uninterrupted_run(tmp_path: P
     assert again.returncode == 0, again.stderr
     done, skipped = (int(x) for x in again.stdout.split(" done, ")[0:1] + again.stdout.split(", ")[1].split()[0:1])
     assert skipped == killed_at and done == 20 - killed_at
-    # leftovers of the killed story (temporary directories) are not part of the result
-    tidy = {k: v for k, v in snapshot(resumed).items() if not k.startswith("stories/.")}
-    assert tidy == snapshot(whole)
+    # the killed story's temporary directory is gone: the resumed batch has exactly the files of the whole one
+    assert snapshot(resumed) == snapshot(whole)
     summary = json.loads((whole / "summary.json").read_text(encoding="utf-8"))["stories"]
     assert len(summary) == 20 and all(s["status"] == "ok" for s in summary)
 
@@ -93,3 +93,21 @@ def test_batch_records_a_failing_story_and_goes_on(tmp_path: Path) -> None:
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="stories/a/report.html"' in index and 'href="stories/c/report.html"' in index
     assert 'href="stories/b/report.html"' not in index and "error" in index
+
+
+def test_rerun_removes_a_killed_story_temporary_directory_and_skips_done_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Merci.\n", encoding="utf-8")
+    (folder / "c.txt").write_text("Oui.\n", encoding="utf-8")
+    (folder / ".hidden.txt").write_text("Non.\n", encoding="utf-8")  # editor droppings are not stories
+    out = tmp_path / "out"
+    first = subprocess.run(batch_cmd(folder, out), env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0 and first.stdout.startswith("2 done, 0 already done, 0 failed"), first.stderr
+    # what a kill between "start writing c" and "rename into place" leaves behind
+    leftover = out / "stories" / ".c.k1ll3d"
+    leftover.mkdir()
+    (leftover / "translation.txt").write_text("half", encoding="utf-8")
+    again = subprocess.run(batch_cmd(folder, out), env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert again.stdout.startswith("0 done, 2 already done, 0 failed"), again.stderr
+    assert sorted(p.name for p in (out / "stories").iterdir()) == ["a", "c"]

@@ -99,6 +99,7 @@ def test_jsonl_stories(tmp_path: Path) -> None:
         ("{not json", r"b\.jsonl:1: not valid JSON"),
         ('{"id": "x"}', r"b\.jsonl:1: missing \"id\" or \"paragraphs\""),
         ('{"id": "../etc", "paragraphs": ["a"]}', r"b\.jsonl:1: id '\.\./etc' may only use"),
+        ('{"id": "..", "paragraphs": ["a"]}', r"b\.jsonl:1: id '\.\.' .* may not start with '\.'"),
         ('{"id": "x", "paragraphs": [3]}', r"b\.jsonl:1: paragraph 0 must be a string"),
     ],
 )

@@ -6,15 +6,16 @@ Layout of a batch output directory::
     OUTDIR/errors/<id>.txt                                                        why a story failed
     OUTDIR/summary.json, OUTDIR/summary.tsv                                       per story: scores or error
 
-A story counts as done when its run directory exists (runs are written atomically, so a run
-killed mid-story leaves nothing behind); a rerun skips done stories and retries failed ones. The
-summary is rebuilt from the directory at the end, in input order, so an interrupted-then-resumed
-batch ends with the same files as an uninterrupted one.
+A story counts as done when its run directory exists. Runs are written atomically: a run killed
+mid-story leaves only a hidden temporary directory, which the next run removes. A rerun skips done
+stories and retries failed ones. The summary is rebuilt from the directory at the end, in input
+order, so an interrupted-then-resumed batch ends with the same files as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ def iter_stories(path: str | Path) -> Iterator[StoryItem]:
     if p.is_file():
         yield from (StoryItem(s.source.id, s) for s in iter_jsonl_stories(p))
         return
-    sources = sorted(f for f in p.glob("*.txt") if not f.name.endswith(".en.txt"))
+    sources = sorted(f for f in p.glob("*.txt") if not f.name.endswith(".en.txt") and not f.name.startswith("."))
     if not sources:
         raise InputError(f"{p}: no .txt stories in this folder (references are NAME.en.txt beside NAME.txt)")
     for f in sources:
@@ -96,6 +97,8 @@ def run_batch(
     out = Path(outdir)
     (out / "stories").mkdir(parents=True, exist_ok=True)
     (out / "errors").mkdir(exist_ok=True)
+    for leftover in (out / "stories").glob(".*"):  # a story half-written when a previous run was killed
+        shutil.rmtree(leftover, ignore_errors=True)
     order: list[str] = []
     done = skipped = failed = 0
     for item in items:

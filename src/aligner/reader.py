@@ -205,8 +205,10 @@ def parse_story(obj: object, where: str) -> Story:
     if "id" not in obj or "paragraphs" not in obj:
         raise InputError(f'{where}: missing "id" or "paragraphs"')
     doc_id = str(obj["id"])
-    if not re.fullmatch(r"[\w.\-]+", doc_id):
-        raise InputError(f"{where}: id {doc_id!r} may only use letters, digits, '.', '_' and '-'")
+    if not re.fullmatch(r"[\w\-][\w.\-]*", doc_id):
+        raise InputError(
+            f"{where}: id {doc_id!r} may only use letters, digits, '.', '_' and '-', and may not start with '.'"
+        )
     metadata: tuple[tuple[str, str], ...] = tuple((str(k), str(v)) for k, v in obj.get("metadata", {}).items())
     source = _build(doc_id, _paragraph_blocks(obj["paragraphs"], where), "fr", metadata)
     if not source.sentences:
