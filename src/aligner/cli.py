@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,15 +32,43 @@ def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) ->
         )
     g.add_argument(
         "--engine",
-        choices=["transformers", "ctranslate2"],
-        default="transformers",
-        help="transformers (default) or ctranslate2 (the model is converted once into ~/.cache/aligner)",
+        choices=["auto", "ctranslate2", "transformers"],
+        default="auto",
+        help="auto (default): ctranslate2 when installed, the fastest here (the model is converted once into "
+        "~/.cache/aligner), else transformers",
     )
-    g.add_argument("--compute-type", default="int8", help="ctranslate2 compute type (default int8; float32 exact)")
+    g.add_argument(
+        "--compute-type",
+        default="auto",
+        help="auto (default): int8 with ctranslate2 on CPU, int8_float16 on CUDA, float32 with transformers; "
+        "float32 is exact; transformers also takes int8 (CPU) and bfloat16",
+    )
     g.add_argument("--beam", type=int, default=4, help="beam size; 1 = greedy (default 4)")
-    g.add_argument("--batch-size", type=int, default=16, help="sentences per batch (default 16)")
+    g.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="most sentences per batch (default: transformers 16; ctranslate2 32 ÷ beam, at least 8)",
+    )
+    g.add_argument(
+        "--batch-tokens",
+        type=int,
+        default=None,
+        help="most padded source tokens per batch (default: transformers no limit; ctranslate2 1024 ÷ beam)",
+    )
+    g.add_argument(
+        "--no-shortlist",
+        action="store_true",
+        help="ctranslate2: score every target piece at each step instead of the lexicon shortlist",
+    )
+    g.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=None,
+        help="stop each translation after this many pieces (default: 2 × source + 16); a cut one is flagged",
+    )
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    g.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    g.add_argument("--threads", type=int, default=None, help="CPU cores to use (default: the engine's choice)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -145,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--revision", default=DEFAULT_REVISION)
     conv.add_argument("--quantization", default="int8", help="int8 (default), float32, float16, int8_float32, …")
     conv.add_argument("-o", "--out", type=Path, required=True, help="output folder (then --model FOLDER)")
+    conv.add_argument("--no-shortlist", action="store_true", help="do not write the lexicon shortlist vmap.txt")
     return parser
 
 
@@ -172,20 +202,35 @@ class _Progress:
             self.bar = None
 
 
+def _engine(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return "transformers"
+    return "ctranslate2"
+
+
 def _marian(args: argparse.Namespace, progress: _Progress, *, typography: bool = True) -> Any:
+    engine = _engine(args.engine)
+    fast = engine == "ctranslate2"
     options: dict[str, Any] = {
         "revision": args.revision,
         "beam": args.beam,
         "batch_size": args.batch_size,
+        "batch_tokens": args.batch_tokens,
+        "compute_type": args.compute_type,
+        "max_new_tokens": args.max_new_tokens,
         "device": args.device,
         "threads": args.threads,
         "typography": typography,
         "progress": progress.update,
     }
-    if args.engine == "ctranslate2":
+    if fast:
         from .fast import CTranslate2Translator
 
-        return CTranslate2Translator(args.model, compute_type=args.compute_type, **options)
+        return CTranslate2Translator(args.model, shortlist=not args.no_shortlist, **options)
     from .translate import MarianTranslator
 
     return MarianTranslator(args.model, **options)
@@ -234,10 +279,19 @@ def cmd_translate(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     translator = _marian(args, progress)
     progress.start(len(translation_jobs(source)), "translating")
+    start = time.perf_counter()
     try:
         translations = translate_document(source, translator)
     finally:
         progress.close()
+    seconds = time.perf_counter() - start
+    if not args.quiet:
+        pieces = getattr(translator, "generated", 0)
+        print(
+            f"aligner: {len(translations)} sentences, {pieces:,} target pieces in {seconds:.1f} s "
+            f"({pieces / max(seconds, 1e-9):,.0f} pieces/s)",
+            file=sys.stderr,
+        )
     text = render_translation(source, tuple(t.text for t in translations))
     for t in translations:
         if t.unk:
@@ -522,7 +576,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         from .models import resolve_model
 
         resolved = resolve_model(args.model, revision=args.revision)
-        out = convert(resolved.path, args.out, args.quantization)
+        out = convert(resolved.path, args.out, args.quantization, shortlist=not args.no_shortlist)
         print(f"{args.model} ({resolved.revision}) converted to CTranslate2 {args.quantization} in {out}")
         return 0
     if args.models_command == "pull":

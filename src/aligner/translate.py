@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .errors import InputError, ModelError
 from .models import DEFAULT_MODEL, DEFAULT_REVISION, resolve_model
+from .pieces import MarianPieces
 from .typography import english_typography, normalize_source
 
 
@@ -82,11 +83,33 @@ def split_long(text: str, n_tokens: Callable[[str], int], limit: int) -> list[st
     return split_long(left, n_tokens, limit) + split_long(right, n_tokens, limit)
 
 
+def plan_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int | None = None) -> list[list[int]]:
+    """Indices grouped into batches, longest first: a batch holds at most ``max_sentences`` and, when
+    ``max_tokens`` is set, at most ``max_tokens`` padded tokens (longest × count; a longer sentence
+    goes alone)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches: list[list[int]] = []
+    for i in order:
+        batch = batches[-1] if batches else None
+        # the batch's first sentence is its longest: padded size = lengths[batch[0]] × (count + 1)
+        if (
+            batch is None
+            or len(batch) >= max_sentences
+            or (max_tokens is not None and lengths[batch[0]] * (len(batch) + 1) > max_tokens)
+        ):
+            batches.append([i])
+        else:
+            batch.append(i)
+    return batches
+
+
 class MarianTranslator:
     """A MarianMT model through transformers, from a hub id (revision pinned) or a local folder.
 
-    ``beam``: beam size (1 = greedy). ``batch_size``: sentences per ``generate`` call, taken in
-    order of length. ``device``: "cpu", "cuda" or "auto". ``threads``: torch intra-op threads
+    ``beam``: beam size (1 = greedy). ``batch_size``: most sentences per ``generate`` call, taken in
+    order of length (default 16); ``batch_tokens``: most padded source tokens per batch (default no
+    limit). ``compute_type``: float32 (default), bfloat16 or int8 (torch dynamic quantisation, CPU).
+    ``device``: "cpu", "cuda" or "auto". ``threads``: torch intra-op threads
     (None leaves torch's default). ``normalize``: Moses punctuation normalisation of the French,
     as OPUS-MT's training data had. ``typography``: English quotes and spacing in the output.
     """
@@ -99,64 +122,91 @@ class MarianTranslator:
         *,
         revision: str = DEFAULT_REVISION,
         beam: int = 4,
-        batch_size: int = 16,
+        batch_size: int | None = None,
+        batch_tokens: int | None = None,
+        compute_type: str = "auto",
         device: str = "auto",
         threads: int | None = None,
         normalize: bool = True,
         typography: bool = True,
         max_input_tokens: int | None = None,
+        max_new_tokens: int | None = None,
         progress: ProgressFn | None = None,
     ) -> None:
         if beam < 1:
             raise ModelError(f"beam size must be at least 1, got {beam}")
+        batch_size, batch_tokens = self._batching(beam, batch_size, batch_tokens)
         if batch_size < 1:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
+        if batch_tokens is not None and batch_tokens < 1:
+            raise ModelError(f"batch tokens must be at least 1, got {batch_tokens}")
         if device not in ("auto", "cpu", "cuda"):
             raise ModelError(f"device must be auto, cpu or cuda, got {device!r}")
         self.resolved = self._resolve(model, revision)
+        path = str(self.resolved.path)
+        self.pieces = MarianPieces(path)
+        self.threads = threads
+        self.compute_type = compute_type
+        self.device = self._load_model(path, device)
+        self.beam = beam
+        self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
+        self.normalize = normalize
+        self.typography = typography
+        self.progress = progress
+        positions, gen_limit = self._limits()
+        limit = min(self.pieces.model_max_length, positions)
+        self.max_input_tokens = (max_input_tokens or limit) - 1  # room for </s>
+        self.max_output_tokens = min(int(gen_limit or limit), positions)  # counts the decoder start token
+        if max_new_tokens is not None:
+            if max_new_tokens < 1:
+                raise ModelError(f"max new tokens must be at least 1, got {max_new_tokens}")
+            self.max_output_tokens = min(self.max_output_tokens, max_new_tokens + 1)
+        self.generated = 0  # target pieces generated so far (without </s>), for throughput reports
+
+    def _batching(self, beam: int, batch_size: int | None, batch_tokens: int | None) -> tuple[int, int | None]:
+        """Batch limits, the engine's defaults where not given: 16 sentences, no token limit."""
+        return (16 if batch_size is None else batch_size), batch_tokens
+
+    def _resolve(self, model: str, revision: str) -> Any:
+        return resolve_model(model, revision=revision)
+
+    def _load_model(self, path: str, device: str) -> str:
+        """Load tokenizer and model; return the device actually used."""
         import torch
-        from transformers import MarianTokenizer
+        from transformers import MarianMTModel, MarianTokenizer
         from transformers.utils import logging as hf_logging
 
         # generate() notices and the weight-loading bar: progress is the CLI's job
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        if threads is not None:
-            torch.set_num_threads(threads)
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         elif device == "cuda" and not torch.cuda.is_available():
             raise ModelError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
-        path = str(self.resolved.path)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load the tokenizer in {path}: {str(exc).splitlines()[0]}") from None
-        self._load_model(path, device)
-        self.device = device
-        self.beam = beam
-        self.batch_size = batch_size
-        self.normalize = normalize
-        self.typography = typography
-        self.progress = progress
-        positions, gen_limit = self._limits()
-        limit = min(int(self.tokenizer.model_max_length), positions)
-        self.max_input_tokens = (max_input_tokens or limit) - 1  # room for </s>
-        self.max_output_tokens = min(int(gen_limit or limit), positions)
-        self._unk_id = self.tokenizer.unk_token_id
-        self._vocab = self.tokenizer.get_vocab()
-
-    def _resolve(self, model: str, revision: str) -> Any:
-        return resolve_model(model, revision=revision)
-
-    def _load_model(self, path: str, device: str) -> None:
-        from transformers import MarianMTModel
-
         try:
             loaded: Any = MarianMTModel.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load the model in {path}: {str(exc).splitlines()[0]}") from None
-        self.model = loaded.to(device).eval()
+        model = loaded.to(device).eval()
+        if self.compute_type in ("auto", "float32"):
+            self.compute_type = "float32"
+        elif self.compute_type == "int8" and device == "cpu":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
+        elif self.compute_type == "bfloat16":
+            model = model.to(torch.bfloat16)
+        else:
+            raise ModelError(
+                f"the transformers engine runs float32, bfloat16 or (on CPU) int8, not {self.compute_type!r}"
+            )
+        self.model = model
+        return device
 
     def _limits(self) -> tuple[int, int | None]:
         """(max_position_embeddings, generation max_length or None) of the checkpoint."""
@@ -170,16 +220,13 @@ class MarianTranslator:
             "revision": self.resolved.revision,
             "engine": self.engine,
             "beam": str(self.beam),
+            "compute_type": self.compute_type,
             "normalize": "moses-fr" if self.normalize else "none",
             "typography": "english" if self.typography else "none",
         }
 
-    def _pieces(self, text: str) -> list[str]:
-        pieces: list[str] = self.tokenizer.spm_source.encode(text, out_type=str)
-        return pieces
-
     def _n_tokens(self, text: str) -> int:
-        return len(self._pieces(text))
+        return len(self.pieces.pieces(text))
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         return [t.text for t in self.translate_detailed(texts)]
@@ -214,8 +261,7 @@ class MarianTranslator:
         pos = 0
         for text in unique:
             n = owner[pos][1] if pos < len(owner) else 1
-            pieces = self._pieces(text)
-            unk = tuple(p for p in pieces if p not in self._vocab)
+            unk = tuple(p for p in self.pieces.pieces(text) if p not in self.pieces.vocab)
             out = " ".join(outputs[pos : pos + n]).strip()
             if self.typography:
                 out = english_typography(out)
@@ -228,11 +274,10 @@ class MarianTranslator:
     ) -> tuple[list[str], list[bool]]:
         import torch
 
-        order = sorted(range(len(units)), key=lambda i: self._n_tokens(units[i]), reverse=True)
+        lengths = [self._n_tokens(u) + 1 for u in units]
         outputs: list[str] = [""] * len(units)
         limited: list[bool] = [False] * len(units)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for idx in plan_batches(lengths, self.batch_size, self.batch_tokens):
             batch = [units[i] for i in idx]
             enc = self.tokenizer(batch, return_tensors="pt", padding=True).to(self.device)
             longest = int(enc["input_ids"].shape[1])
@@ -240,10 +285,11 @@ class MarianTranslator:
             cap = min(self.max_output_tokens, 2 * longest + 16)
             with torch.inference_mode():
                 generated = self.model.generate(**enc, num_beams=self.beam, max_length=cap, do_sample=False)
-            eos = self.tokenizer.eos_token_id
+            eos, pad = self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
             for row, i in enumerate(idx):
-                ids = generated[row].tolist()
-                limited[i] = eos not in ids[1:]
+                ids = generated[row].tolist()[1:]
+                limited[i] = eos not in ids
+                self.generated += sum(t not in (eos, pad) for t in ids)
             texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             for row, i in enumerate(idx):
                 outputs[i] = texts[row]
