@@ -111,3 +111,41 @@ def test_rerun_removes_a_killed_story_temporary_directory_and_skips_done_ones(tm
     again = subprocess.run(batch_cmd(folder, out), env=cli_env(), capture_output=True, text=True, timeout=300)
     assert again.stdout.startswith("0 done, 2 already done, 0 failed"), again.stderr
     assert sorted(p.name for p in (out / "stories").iterdir()) == ["a", "c"]
+
+
+class CountingTranslator:
+    """Upper-cases; remembers every sentence it was asked to translate."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @property
+    def signature(self) -> dict[str, str]:
+        return {"engine": "counting"}
+
+    def translate(self, texts: list[str]) -> list[str]:
+        self.calls.extend(texts)
+        return [t.upper() for t in texts]
+
+
+def test_repeated_paragraphs_across_a_batch_are_translated_once(tmp_path: Path) -> None:
+    from aligner.batch import iter_stories, run_batch
+    from aligner.translate import MemoTranslator
+
+    shared = ["Le président a parlé.", "Il pleut à Paris."]
+    stories = tmp_path / "s.jsonl"
+    rows = [
+        {"id": "a", "paragraphs": [shared[0], "Première histoire.", shared[1]]},
+        {"id": "b", "paragraphs": [shared[1], "Deuxième histoire.", shared[0]]},
+        {"id": "c", "paragraphs": [shared[0]]},
+    ]
+    stories.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    counting = CountingTranslator()
+    memo = MemoTranslator(counting)  # what `aligner batch` puts in front of the engine
+    report = run_batch(iter_stories(stories), memo, tmp_path / "out")
+    assert report.done == 3 and report.failed == 0
+    # 7 sentences in the batch, 4 distinct: the engine saw each distinct one once
+    assert sorted(counting.calls) == sorted({*shared, "Première histoire.", "Deuxième histoire."})
+    assert memo.hits == 3
+    b = (tmp_path / "out" / "stories" / "b" / "translation.txt").read_text(encoding="utf-8")
+    assert b.split("\n\n")[0].strip() == "IL PLEUT À PARIS."

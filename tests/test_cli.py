@@ -46,7 +46,14 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
     ]
     data = json.loads((seed_run / "result.json").read_text(encoding="utf-8"))
     assert data["schema"] == "aligner.run/1"
-    assert data["signature"]["engine"] == "transformers" and data["signature"]["beam"] == "1"
+    # the default engine: CTranslate2 int8 with the lexicon shortlist
+    sig = data["signature"]
+    assert (sig["engine"], sig["compute_type"], sig["shortlist"], sig["beam"]) == (
+        "ctranslate2",
+        "int8",
+        "lexicon-vmap",
+        "1",
+    )
     n_src = len(data["source"]["sentences"])
     n_ref = len(data["reference"]["sentences"])
     covered_src = sorted(i for b in data["beads"] for i in b["source"])
@@ -54,7 +61,7 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
     assert covered_src == list(range(n_src)) and covered_ref == list(range(n_ref))
     for level in ("document", "beads"):
         sig = data["scores"][level]["bleu"]["signature"]
-        assert "tok:13a" in sig and "engine:transformers" in sig and "aligner:" in sig
+        assert "tok:13a" in sig and "engine:ctranslate2" in sig and "aligner:" in sig
     assert data["scores"]["paragraphs"]
     assert "chrF2++" == data["scores"]["beads"]["chrf++"]["name"]
     buckets = data["scores"]["by_length"]

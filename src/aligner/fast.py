@@ -154,10 +154,9 @@ class CTranslate2Translator(MarianTranslator):
         shortlist: bool = True,
         **kwargs: Any,
     ) -> None:
-        self.compute_type = compute_type
         self.quantization = quantization or ("float32" if compute_type == "float32" else "int8")
         self.shortlist = shortlist
-        super().__init__(model, **kwargs)
+        super().__init__(model, compute_type=compute_type, **kwargs)
 
     def _batching(self, beam: int, batch_size: int | None, batch_tokens: int | None) -> tuple[int, int | None]:
         """Defaults scale with the beam, which multiplies the rows decoded: beam 4 → 8 sentences and 256

@@ -6,12 +6,12 @@ candidates of the batch's source n-grams plus a fixed set (``use_vmap=True``, a 
 the model folder, one rule per line: ``source pieces<TAB>target pieces``). The rules are made for
 the model's own SentencePiece models:
 
-- every French word of the lexicon (as written, lower-cased and capitalised, at a word start or
+- every French word of the lexicon (lower-cased, capitalised and upper-cased, at a word start or
   glued to a preceding apostrophe) → the pieces of its English translations with p(en|fr) ≥
-  ``min_p`` (lower-cased and capitalised);
+  ``min_p`` (in the same three casings);
 - every source piece → itself when it is also a target piece (names and numbers are copied);
 - the fixed set (empty key): the ``frequent`` most frequent English words' pieces and every
-  target piece without a letter or digit (punctuation); numbers are copied piece by piece.
+  target piece without a letter (punctuation, numbers: "$100" is not "100 $" in French).
 
 ``vmap_lines`` builds the rules; ``aligner.fast`` writes them beside a converted model.
 """
@@ -29,7 +29,7 @@ DEFAULT_FREQUENT = Path(__file__).resolve().parents[2] / "models" / "english-fre
 
 
 def _variants(word: str) -> set[str]:
-    return {word, word[:1].upper() + word[1:]}
+    return {word, word[:1].upper() + word[1:], word.upper()}
 
 
 def _source_keys(pieces: MarianPieces, word: str) -> Iterator[tuple[str, ...]]:
@@ -53,14 +53,14 @@ def vmap_lines(
     lexicon: Lexicon,
     frequent_words: Iterable[str],
     *,
-    frequent: int = 2000,
-    min_p: float = 0.05,
+    frequent: int = 5000,
+    min_p: float = 0.02,
     max_ngram: int = 4,
 ) -> list[str]:
     """The rules of a ``vmap.txt`` for the model whose tokenizer is ``pieces``; sorted, deterministic."""
     target_vocab = {pieces.target.id_to_piece(i) for i in range(pieces.target.get_piece_size())}
     target_vocab &= set(pieces.vocab)
-    fixed: set[str] = {p for p in target_vocab if not any(c.isalnum() for c in p)}
+    fixed: set[str] = {p for p in target_vocab if not any(c.isalpha() for c in p)}
     for word in list(frequent_words)[:frequent]:
         fixed |= _target_pieces(pieces, word)
     rules: dict[tuple[str, ...], set[str]] = {}
