@@ -103,8 +103,8 @@ def test_eval_translates_document_by_document_with_the_model(tmp_path: Path) -> 
     hyps = translate_testset(testset, counting)
     assert calls == [len(ks) for _, ks in testset.documents()]  # one call per document, in order
     proc = subprocess.run(
-        [*ALIGNER, "eval", "wmt14", "--model", str(TINY_MODEL), "--beam", "1", "--first-docs", "3", "--quiet",
-         "-o", str(tmp_path / "out")],
+        [*ALIGNER, "eval", "wmt14", "--model", str(TINY_MODEL), "--engine", "transformers", "--beam", "1",
+         "--first-docs", "3", "--quiet", "-o", str(tmp_path / "out")],
         env=env(), capture_output=True, text=True,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

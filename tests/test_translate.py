@@ -131,3 +131,31 @@ def test_translation_memory_translates_each_sentence_once() -> None:
     assert memo.translate(["b", "c"]) == ["B", "C"]
     assert inner.calls == ["a", "b", "c"]
     assert memo.hits == 2
+
+
+def test_plan_batches_by_sentences_and_tokens() -> None:
+    from aligner.translate import plan_batches
+
+    lengths = [5, 40, 12, 12, 3, 30]
+    assert plan_batches(lengths, 2) == [[1, 5], [2, 3], [0, 4]]  # longest first, 2 per batch
+    # 64 padded tokens: 40 goes alone (40 × 2 > 64), 30 + 12 fit (30 × 2), then 12 × 3 ...
+    assert plan_batches(lengths, 8, 64) == [[1], [5, 2], [3, 0, 4]]
+    assert plan_batches([100], 8, 10) == [[0]]  # a sentence longer than the budget still goes, alone
+    assert sorted(i for b in plan_batches(lengths, 3, 50) for i in b) == list(range(6))
+
+
+@pytest.mark.parametrize("compute_type", ["int8", "bfloat16"])
+def test_transformers_cheap_wins_keep_the_translations(compute_type: str) -> None:
+    sources = (TINY_MODEL / "train.fr").read_text(encoding="utf-8").splitlines()[:120]
+    base = MarianTranslator(str(TINY_MODEL), beam=1, typography=False).translate(sources)
+    fast = MarianTranslator(str(TINY_MODEL), beam=1, typography=False, compute_type=compute_type, batch_tokens=400)
+    out = fast.translate(sources)
+    assert fast.signature["compute_type"] == compute_type
+    changed = sum(a != b for a, b in zip(out, base))
+    print(f"transformers {compute_type}: {changed}/{len(out)} outputs differ from fp32")
+    assert changed <= 0.1 * len(out)
+
+
+def test_transformers_refuses_an_unknown_compute_type() -> None:
+    with pytest.raises(ModelError, match="float32, bfloat16 or"):
+        MarianTranslator(str(TINY_MODEL), compute_type="int4")

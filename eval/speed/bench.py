@@ -55,18 +55,21 @@ def sentences(data: Path, n: int) -> list[str]:
 
 
 def engine_child(key: str, beam: int, model: str, texts: list[str], runs: int) -> dict[str, float]:
-    import torch
-    from transformers import MarianTokenizer
+    # CTranslate2 rows tokenize with aligner.pieces (the same pieces as MarianTokenizer): no torch in
+    # their process, so their peak RSS is CTranslate2's own
+    from aligner.pieces import MarianPieces
 
-    torch.set_num_threads(2)
-    tok = MarianTokenizer.from_pretrained(model)
-    order = sorted(range(len(texts)), key=lambda i: len(tok(texts[i])["input_ids"]), reverse=True)
+    pieces = MarianPieces(model)
+    order = sorted(range(len(texts)), key=lambda i: len(pieces.encode(texts[i])), reverse=True)
     batches = [[texts[i] for i in order[s : s + 16]] for s in range(0, len(order), 16)]
     if key == "hf-fp32-single":
         batches = [[t] for t in texts]
     if key.startswith("hf"):
-        from transformers import MarianMTModel
+        import torch
+        from transformers import MarianMTModel, MarianTokenizer
 
+        torch.set_num_threads(2)
+        tok = MarianTokenizer.from_pretrained(model)
         m = MarianMTModel.from_pretrained(model).eval()
         if key.startswith("hf-bf16"):
             m = m.to(torch.bfloat16)
@@ -92,7 +95,7 @@ def engine_child(key: str, beam: int, model: str, texts: list[str], runs: int) -
         compute = key.split("-")[1]
         folder = cached_conversion(ResolvedModel(Path(model), model, "local"), compute)
         tr = ctranslate2.Translator(str(folder), device="cpu", compute_type=compute, inter_threads=1, intra_threads=2)
-        tokenized = [[tok.convert_ids_to_tokens(tok(t)["input_ids"]) for t in b] for b in batches]
+        tokenized = [[pieces.encode(t) for t in b] for b in batches]
 
         def run() -> int:
             produced = 0
@@ -157,9 +160,10 @@ def main() -> int:
     if not Path(args.model, "model.safetensors").is_file():
         print(f"bench: no model at {args.model}; run python models/build_random_opus.py first", file=sys.stderr)
         return 2
-    from transformers import MarianTokenizer
+    from aligner.pieces import MarianPieces
 
-    pieces = sum(len(MarianTokenizer.from_pretrained(args.model)(t)["input_ids"]) - 1 for t in texts)
+    tokenizer = MarianPieces(args.model)
+    pieces = sum(len(tokenizer.pieces(t)) for t in texts)
     work = ROOT / "eval" / "artifacts" / "speed"
     work.mkdir(parents=True, exist_ok=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, 2 threads per engine"
