@@ -55,3 +55,18 @@ def training_pairs() -> list[tuple[str, str]]:
     fr = (TINY_MODEL / "train.fr").read_text(encoding="utf-8").splitlines()
     en = (TINY_MODEL / "train.en").read_text(encoding="utf-8").splitlines()
     return list(zip(fr, en))
+
+
+class CountingTranslator:
+    """Upper-cases; remembers every sentence it was asked to translate (for translation-memory tests)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @property
+    def signature(self) -> dict[str, str]:
+        return {"engine": "counting"}
+
+    def translate(self, texts: list[str]) -> list[str]:
+        self.calls.extend(texts)
+        return [t.upper() for t in texts]

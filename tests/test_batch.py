@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALIGNER, DATA, TINY_MODEL, cli_env, needs_shared
+from conftest import ALIGNER, DATA, TINY_MODEL, CountingTranslator, cli_env, needs_shared
 
 
 def wmt_french_stories(path: Path, count: int = 20) -> None:
@@ -111,21 +111,6 @@ def test_rerun_removes_a_killed_story_temporary_directory_and_skips_done_ones(tm
     again = subprocess.run(batch_cmd(folder, out), env=cli_env(), capture_output=True, text=True, timeout=300)
     assert again.stdout.startswith("0 done, 2 already done, 0 failed"), again.stderr
     assert sorted(p.name for p in (out / "stories").iterdir()) == ["a", "c"]
-
-
-class CountingTranslator:
-    """Upper-cases; remembers every sentence it was asked to translate."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    @property
-    def signature(self) -> dict[str, str]:
-        return {"engine": "counting"}
-
-    def translate(self, texts: list[str]) -> list[str]:
-        self.calls.extend(texts)
-        return [t.upper() for t in texts]
 
 
 def test_repeated_paragraphs_across_a_batch_are_translated_once(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import sacrebleu
 from aligner.errors import InputError, ModelError
 from aligner.translate import FileTranslator, MarianTranslator, MemoTranslator, Translation, split_long
 from aligner.typography import english_typography, normalize_source
-from conftest import TINY_MODEL
+from conftest import TINY_MODEL, CountingTranslator
 
 
 def test_tiny_model_translates_its_training_sentences(tiny_translator, training_pairs) -> None:  # type: ignore[no-untyped-def]
@@ -111,21 +111,8 @@ def test_file_translator_positional_and_jsonl(tmp_path: Path) -> None:
         t2.translate(["Trois."])
 
 
-class Counting:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    @property
-    def signature(self) -> dict[str, str]:
-        return {"engine": "counting"}
-
-    def translate(self, texts: list[str]) -> list[str]:
-        self.calls.extend(texts)
-        return [t.upper() for t in texts]
-
-
 def test_translation_memory_translates_each_sentence_once() -> None:
-    inner = Counting()
+    inner = CountingTranslator()
     memo = MemoTranslator(inner)
     assert memo.translate(["a", "b", "a"]) == ["A", "B", "A"]
     assert memo.translate(["b", "c"]) == ["B", "C"]
