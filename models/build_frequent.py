@@ -16,7 +16,7 @@ from pathlib import Path
 
 from build_lexicon import corpora
 
-from aligner.lexicon import tokens
+from aligner.alignment.lexicon import tokens
 
 KEEP = 5000
 

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from aligner.lexicon import tokens, train_lexicon
+from aligner.alignment.lexicon import tokens, train_lexicon
 
 # (name, French file, English file) relative to the data folder; line-parallel.
 CORPORA = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 # Must happen before huggingface_hub is imported anywhere (it reads these at import time).
@@ -15,6 +16,10 @@ os.environ["ALIGNER_CACHE"] = tempfile.mkdtemp(prefix="aligner-test-cache-")  # 
 os.environ.pop("HF_ENDPOINT", None)
 
 import pytest
+
+from aligner.signature import Signature
+from aligner.translation import Translation, make_translator
+from aligner.translation.frontend import MarianTranslator
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ALIGNER_SHARED", ROOT.parent / "shared"))
@@ -44,10 +49,11 @@ ALIGNER = [sys.executable, "-m", "aligner.cli"]
 
 
 @pytest.fixture(scope="session")
-def tiny_translator():  # type: ignore[no-untyped-def]
-    from aligner.translate import MarianTranslator
-
-    return MarianTranslator(str(TINY_MODEL), beam=1, batch_size=16, threads=1)
+def tiny_translator() -> MarianTranslator:
+    """The tiny model through transformers, the reference engine."""
+    translator = make_translator("transformers", model=str(TINY_MODEL), beam=1, batch_size=16, threads=1)
+    assert isinstance(translator, MarianTranslator)
+    return translator
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +70,9 @@ class CountingTranslator:
         self.calls: list[str] = []
 
     @property
-    def signature(self) -> dict[str, str]:
-        return {"engine": "counting"}
+    def signature(self) -> Signature:
+        return Signature(model="counting", engine="counting")
 
-    def translate(self, texts: list[str]) -> list[str]:
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
         self.calls.extend(texts)
-        return [t.upper() for t in texts]
+        return [Translation(t.upper()) for t in texts]

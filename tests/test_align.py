@@ -4,8 +4,10 @@ import random
 
 import pytest
 
-from aligner.align import align_length, align_similarity, format_vecalign, gale_church_cost
-from aligner.align_eval import score_alignments
+from aligner.alignment.beads import format_vecalign
+from aligner.alignment.galechurch import PRIORS, align_length, length_cost
+from aligner.alignment.gold import score_alignments
+from aligner.alignment.similarity import align_similarity
 from conftest import DATA, needs_shared
 
 A = "The cat sat on the mat in the garden this morning."
@@ -46,16 +48,20 @@ def test_two_to_two() -> None:
 
 def test_confidence_is_high_for_good_beads_and_low_for_bad() -> None:
     a = align_similarity([A, B], [A, "Completely different words appear in this one."])
-    assert a.beads[0].score > 0.95
-    assert all(0.0 <= b.score <= 1.0 for b in a.beads)
+    assert pairs(a) == [((0,), (0,)), ((1,), (1,))]
+    assert a.beads[0].score > 0.95  # the same sentence
+    assert a.beads[1].score < 0.2  # paired only because nothing else is left: shares almost no n-gram
+    near = align_similarity([A, B], [A, "It was happy and it purred for quite a long time."])
+    assert 0.5 < near.beads[1].score < 0.95  # a paraphrase sits between the two
 
 
 def test_gale_church_bead_types_and_no_underflow() -> None:
     left = ["x" * 50, "y" * 30, "z" * 30, "w" * 80]
     right = ["x" * 52, "y" * 61, "w" * 79]
     assert pairs(align_length(left, right)) == [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))]
-    huge = gale_church_cost(10, 100_000, 1, 1)
+    huge = float(length_cost(10, 100_000))
     assert huge > 1000 and huge != float("inf")
+    assert float(length_cost(0, 0)) == pytest.approx(0.0, abs=1e-6) and PRIORS.cost(1, 1) < PRIORS.cost(2, 1) < PRIORS.cost(1, 0)
 
 
 def test_long_texts_align_with_a_band() -> None:

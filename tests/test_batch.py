@@ -115,7 +115,7 @@ def test_rerun_removes_a_killed_story_temporary_directory_and_skips_done_ones(tm
 
 def test_repeated_paragraphs_across_a_batch_are_translated_once(tmp_path: Path) -> None:
     from aligner.batch import iter_stories, run_batch
-    from aligner.translate import MemoTranslator
+    from aligner.translation.memory import MemoTranslator
 
     shared = ["Le président a parlé.", "Il pleut à Paris."]
     stories = tmp_path / "s.jsonl"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 
 import pytest
 
-from aligner.bitext import BEADS, align_bitext
-from aligner.lexicon import Lexicon, tokens, train_lexicon
+from aligner.alignment.bitext import BEADS, align_bitext, load_lexicon
+from aligner.alignment.lexicon import Lexicon, tokens, train_lexicon
+from aligner.signature import Signature
 from conftest import ALIGNER, DATA, cli_env, needs_shared
 
 FR = [
@@ -88,8 +90,9 @@ def test_confidence_and_signature() -> None:
     a = align_bitext(FR, [*EN[:2], "An unrelated notice announced the closure of regional offices.", *EN[2:]])
     matched = [b.score for b in a.beads if b.left and b.right]
     assert min(matched) > 0.5 and all(b.score == 0.0 for b in a.beads if not (b.left and b.right))
-    assert a.signature().startswith("bitext|lexicon:lexicon-fr-en.tsv.gz|width:")
-    assert "mt" not in a.method and align_bitext(FR, EN, mt=EN).method == "bitext+mt"
+    assert a.method == "bitext" and align_bitext(FR, EN, mt=EN).method == "bitext+mt"
+    assert a.settings[:2] == (("width", "10"), ("block", "8")) and ("null", "8") in a.settings
+    assert a.lexicon == load_lexicon().sha256 and len(a.lexicon) == 16
 
 
 def test_paragraph_boundaries_are_soft_anchors() -> None:
@@ -107,10 +110,26 @@ def test_paragraph_boundaries_are_soft_anchors() -> None:
 
 
 def test_mt_helps_where_the_lexicon_is_blind() -> None:
-    french = ["Zorglub grogne contre Pifou.", "Pifou glousse."]
-    english = ["Pifou chuckles.", "Zorglub grumbles at Pifou."]
-    mt = ["Zorglub grumbles at Pifou.", "Pifou chuckles."]
-    assert pairs(align_bitext(french, english[::-1], mt=mt)) == one_to_one(2)
+    """Invented words on both sides (no lexicon entry, nothing identical, no cognate): only lengths speak, and they
+    pick the wrong merge. The MT of each French sentence names the English words, and the right merge wins."""
+    rng = random.Random(3)
+    syllables = "ka lo mi zu ra te po ni vu sa ge bi".split()
+
+    def sentence() -> str:
+        return " ".join("".join(rng.choice(syllables) for _ in range(3)) for _ in range(5)).capitalize() + "."
+
+    french = [sentence() for _ in range(8)]
+    english = [sentence() for _ in range(8)]
+    mt = list(english)  # the filler pairs: MT = the English, so they stay 1-1 either way
+    # French 4 | 5 + 6 is translated as English 4 | 5: a 1-1 then a 2-1
+    french[4:4] = ["Grizbouk tonflé vorpaine.", "Plimouche drapoune.", "Flonk bazourde mirlipot trangue."]
+    english[4:4] = ["Snorklewump blizzled frumpet.", "Zimzam flurbish wobble gronk quaffle."]
+    mt[4:4] = ["Snorklewump blizzled frumpet.", "Zimzam flurbish.", "Wobble gronk quaffle."]
+    blind = pairs(align_bitext(french, english))
+    assert blind[4:6] == [((4, 5), (4,)), ((6,), (5,))]  # by length alone: the wrong merge
+    helped = pairs(align_bitext(french, english, mt=mt))
+    assert helped[4:6] == [((4,), (4,)), ((5, 6), (5,))]
+    assert helped[:4] == one_to_one(4) and helped[6:] == [((i + 1,), (i,)) for i in range(6, 10)]
     assert BEADS[:3] == ((1, 1), (1, 0), (0, 1))
 
 
@@ -143,7 +162,8 @@ def test_transread_beats_hunalign_with_dictionary() -> None:
     out = eval_align()
     assert len(out["books"]) == 11
     assert out["micro"]["f1_strict"] >= 0.90 and out["micro"]["f1_lax"] >= 0.97
-    assert out["signature"].startswith("bitext|lexicon:lexicon-fr-en.tsv.gz")
+    assert out["method"] == "bitext" and out["signature"].startswith("lexicon:")
+    assert Signature.parse(out["signature"]).align_settings[:2] == (("width", "10"), ("block", "8"))
 
 
 @needs_shared
@@ -170,7 +190,7 @@ def test_eval_align_names_a_missing_book(tmp_path) -> None:  # type: ignore[no-u
 @needs_shared
 def test_planted_news_runs_with_source_and_mt() -> None:
     """The run pipeline's aligner (French source + MT ↔ reference) on the held-out planted LIG runs."""
-    from aligner.align_eval import score_alignments
+    from aligner.alignment.gold import score_alignments
     from test_align import planted_runs
 
     french = (DATA / "lig-postedit-fren" / "src-ref-all.fr").read_text(encoding="utf-8").split("\n")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from aligner.alignment.bitext import load_lexicon
+from aligner.signature import Signature, split_score_signature
 from conftest import ALIGNER, SEED, SEED_REFERENCE, TINY_MODEL, cli_env, needs_shared
 
 
@@ -45,23 +47,20 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
         "translation.txt",
     ]
     data = json.loads((seed_run / "result.json").read_text(encoding="utf-8"))
-    assert data["schema"] == "aligner.run/1"
+    assert data["schema"] == "aligner.run/2"
     # the default engine: CTranslate2 int8 with the lexicon shortlist
-    sig = data["signature"]
-    assert (sig["engine"], sig["compute_type"], sig["shortlist"], sig["beam"]) == (
-        "ctranslate2",
-        "int8",
-        "lexicon-vmap",
-        "1",
-    )
+    sig = Signature.parse(data["signature"])
+    assert (sig.engine, sig.compute_type, sig.shortlist, sig.beam, sig.align) == ("ctranslate2", "int8", "on", "1",
+                                                                                  "bitext+mt")  # fmt: skip
+    assert sig.render() == data["signature"] and sig.lexicon == load_lexicon().sha256
     n_src = len(data["source"]["sentences"])
     n_ref = len(data["reference"]["sentences"])
     covered_src = sorted(i for b in data["beads"] for i in b["source"])
     covered_ref = sorted(j for b in data["beads"] for j in b["reference"])
     assert covered_src == list(range(n_src)) and covered_ref == list(range(n_ref))
     for level in ("document", "beads"):
-        sig = data["scores"][level]["bleu"]["signature"]
-        assert "tok:13a" in sig and "engine:ctranslate2" in sig and "aligner:" in sig
+        sacrebleu, ours = split_score_signature(data["scores"][level]["bleu"]["signature"])
+        assert sacrebleu.startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:") and ours == sig
     assert data["scores"]["paragraphs"]
     assert "chrF2++" == data["scores"]["beads"]["chrf++"]["name"]
     buckets = data["scores"]["by_length"]
@@ -124,15 +123,15 @@ def test_report_in_headless_chromium_shows_every_paragraph(seed_run: Path) -> No
 
 
 def test_report_escapes_hostile_text(tmp_path: Path) -> None:
-    from aligner.pipeline import process
-    from aligner.reader import parse_text
-    from aligner.report import render_report
-    from aligner.translate import FileTranslator
+    from aligner.pipeline import run_story
+    from aligner.reading.reader import parse_text
+    from aligner.review.report import render_report
+    from aligner.translation.memory import FileTranslator
 
     hostile = 'Le <script>alert(1)</script> et "><img src=x onerror=alert(2)> &amp; fin.'
     doc = parse_text(hostile)
     ref = parse_text("The <b>bold</b> end.", lang="en")
-    html = render_report(process(doc, FileTranslator({hostile: "<script>x()</script>"}, name="t"), ref))
+    html = render_report(run_story(doc, FileTranslator({hostile: "<script>x()</script>"}, name="t"), ref))
     assert "<script>alert" not in html and "<img" not in html and "<b>bold" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&amp;amp;" in html
 
@@ -198,8 +197,11 @@ def test_align_command_presegmented_and_json(tmp_path: Path) -> None:
         "[2]:[1]",
     ]
     as_json = aligner("align", "--src", str(src), "--tgt", str(tgt), "--presegmented", "--json")
-    beads = json.loads(as_json.stdout)["beads"]
-    assert sum(len(b["src"]) for b in beads) == 3 and sum(len(b["tgt"]) for b in beads) == 2
+    assert as_json.returncode == 0, as_json.stderr
+    out = json.loads(as_json.stdout)
+    assert [(b["kind"], b["source"], b["reference"]) for b in out["beads"]] == [("2-1", [0, 1], [0]), ("1-1", [2], [1])]
+    assert all(0.0 < b["confidence"] <= 1.0 for b in out["beads"])
+    assert Signature.parse(out["signature"]).align == "bitext"
 
 
 def test_translate_command_keeps_layout(tmp_path: Path) -> None:
@@ -254,10 +256,10 @@ def test_run_reviews_real_mt_from_a_translations_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     assert [m["text"] for m in data["mt"]] == mt
-    assert data["signature"]["engine"] == "file"
+    assert Signature.parse(data["signature"]).engine == "file"
     # line-parallel data: every bead is the diagonal 1-1, so bead scores are the line scores
     assert [(b["source"], b["reference"]) for b in data["beads"]] == [([i], [i]) for i in range(30)]
-    from aligner.score import corpus_scores
+    from aligner.scoring.metrics import corpus_scores
 
     expected = corpus_scores(mt, pe)
     assert data["scores"]["beads"]["bleu"]["score"] == round(expected.bleu.score, 4)

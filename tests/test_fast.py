@@ -12,7 +12,23 @@ import pytest
 
 from conftest import ALIGNER, TINY_MODEL, cli_env
 
+from aligner.translation import make_translator, texts_of
+from aligner.translation.backends import CTranslate2Backend
+from aligner.translation.frontend import MarianTranslator
+
 ctranslate2 = pytest.importorskip("ctranslate2")
+
+
+def engine(name: str, **options: object) -> MarianTranslator:
+    """The tiny model on engine ``name`` with ``make_translator``'s ``options``."""
+    translator = make_translator(name, model=str(TINY_MODEL), **options)  # type: ignore[arg-type]
+    assert isinstance(translator, MarianTranslator)
+    return translator
+
+
+def ct2(translator: MarianTranslator) -> CTranslate2Backend:
+    assert isinstance(translator.backend, CTranslate2Backend)
+    return translator.backend
 
 
 def sources() -> list[str]:
@@ -21,33 +37,30 @@ def sources() -> list[str]:
 
 @pytest.fixture(scope="module")
 def reference_outputs() -> list[str]:
-    from aligner.translate import MarianTranslator
-
-    hf = MarianTranslator(str(TINY_MODEL), beam=1, typography=False)
-    return hf.translate(sources())
+    return texts_of(engine("transformers", beam=1, typography=False).translate(sources()))
 
 
 def test_float32_greedy_is_token_identical_to_transformers(reference_outputs: list[str]) -> None:
     import torch
+    from transformers import MarianMTModel, MarianTokenizer
 
-    from aligner.fast import CTranslate2Translator
-    from aligner.translate import MarianTranslator
-
-    ct = CTranslate2Translator(str(TINY_MODEL), beam=1, typography=False, compute_type="float32", shortlist=False)
-    assert ct.translate(sources()) == reference_outputs  # every one of the 308 training sentences
-    # token level, on the raw engines
-    hf = MarianTranslator(str(TINY_MODEL), beam=1, typography=False)
+    ct = engine("ctranslate2", beam=1, typography=False, compute_type="float32", shortlist=False)
+    assert texts_of(ct.translate(sources())) == reference_outputs  # every one of the 308 training sentences
+    # token level, against transformers' own tokenizer and generate (not our transformers backend)
+    tokenizer = MarianTokenizer.from_pretrained(str(TINY_MODEL), local_files_only=True)
+    model = MarianMTModel.from_pretrained(str(TINY_MODEL), local_files_only=True).eval()
     batch = sources()[:40]
-    enc = hf.tokenizer(batch, return_tensors="pt", padding=True)
+    enc = tokenizer(batch, return_tensors="pt", padding=True)
     with torch.inference_mode():
-        ids = hf.model.generate(**enc, num_beams=1, do_sample=False, max_length=128)
-    special = {hf.tokenizer.pad_token_id, hf.tokenizer.eos_token_id}
-    hf_tokens = [hf.tokenizer.convert_ids_to_tokens([i for i in row.tolist() if i not in special]) for row in ids]
-    ct_in = [ct.pieces.encode(s) for s in batch]  # aligner.pieces, as the engine tokenizes
-    ct_tokens = [r.hypotheses[0] for r in ct.ct2.translate_batch(ct_in, beam_size=1, max_decoding_length=127)]
+        ids = model.generate(**enc, num_beams=1, do_sample=False, max_length=128)
+    special = {tokenizer.pad_token_id, tokenizer.eos_token_id}
+    hf_tokens = [tokenizer.convert_ids_to_tokens([i for i in row.tolist() if i not in special]) for row in ids]
+    ct_in = [ct.pieces.encode(s) for s in batch]  # aligner's pieces, as the engine tokenizes
+    ct_tokens = [r.hypotheses[0] for r in ct2(ct).model.translate_batch(ct_in, beam_size=1, max_decoding_length=127)]
     assert ct_tokens == hf_tokens
-    assert ct.signature["engine"] == "ctranslate2" and ct.signature["compute_type"] == "float32"
-    assert ct.signature["shortlist"] == "none"
+    sig = ct.signature
+    assert (sig.engine, sig.compute_type, sig.shortlist) == ("ctranslate2", "float32", "off")
+    assert sig.engine_version == ctranslate2.__version__
 
 
 @pytest.mark.parametrize(
@@ -60,13 +73,9 @@ def test_int8_and_shortlist_change_few_outputs(
 ) -> None:
     import sacrebleu
 
-    from aligner.fast import CTranslate2Translator
-
-    ct = CTranslate2Translator(
-        str(TINY_MODEL), beam=1, typography=False, compute_type=compute_type, shortlist=shortlist
-    )
-    assert ct.use_vmap == shortlist and (ct.ct2_dir / "vmap.txt").is_file()
-    out = ct.translate(sources())
+    ct = engine("ctranslate2", beam=1, typography=False, compute_type=compute_type, shortlist=shortlist)
+    assert ct2(ct).use_vmap == shortlist and (ct2(ct).folder / "vmap.txt").is_file()
+    out = texts_of(ct.translate(sources()))
     changed = sum(a != b for a, b in zip(out, reference_outputs))
     refs = (TINY_MODEL / "train.en").read_text(encoding="utf-8").splitlines()
     drop = sacrebleu.corpus_bleu(reference_outputs, [refs]).score - sacrebleu.corpus_bleu(out, [refs]).score
@@ -76,9 +85,9 @@ def test_int8_and_shortlist_change_few_outputs(
 
 
 def test_shortlist_rules_come_from_the_lexicon() -> None:
-    from aligner.lexicon import Lexicon
-    from aligner.pieces import MarianPieces
-    from aligner.shortlist import vmap_lines
+    from aligner.alignment.lexicon import Lexicon
+    from aligner.translation.pieces import MarianPieces
+    from aligner.translation.shortlist import vmap_lines
 
     pieces = MarianPieces(TINY_MODEL)
     lexicon = Lexicon({"guerre": {"war": 0.8, "conflict": 0.03}, "zzz": {"nothing": 0.9}}, "test")
@@ -117,14 +126,12 @@ def test_convert_command_and_translate_with_the_converted_folder(tmp_path: Path)
 
 
 def test_conversion_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aligner.fast import CTranslate2Translator
-
     monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path))
-    first = CTranslate2Translator(str(TINY_MODEL), beam=1)
-    stamp = (first.ct2_dir / "model.bin").stat().st_mtime_ns
-    second = CTranslate2Translator(str(TINY_MODEL), beam=1)
-    assert second.ct2_dir == first.ct2_dir and (second.ct2_dir / "model.bin").stat().st_mtime_ns == stamp
-    assert first.ct2_dir.parent == tmp_path / "ct2" and first.ct2_dir.name.endswith("-int8")
+    first = ct2(engine("ctranslate2", beam=1)).folder
+    stamp = (first / "model.bin").stat().st_mtime_ns
+    second = ct2(engine("ctranslate2", beam=1)).folder
+    assert second == first and (second / "model.bin").stat().st_mtime_ns == stamp
+    assert first.parent == tmp_path / "ct2" and first.name.endswith("-int8")
 
 
 def test_bad_quantization_is_one_line(tmp_path: Path) -> None:
@@ -156,12 +163,10 @@ def test_the_default_engine_is_ctranslate2_and_never_imports_torch(tmp_path: Pat
 
 
 def test_replicas_follow_threads_and_batches_follow_the_beam() -> None:
-    from aligner.fast import CTranslate2Translator
-
-    greedy = CTranslate2Translator(str(TINY_MODEL), beam=1, threads=2)
-    beam4 = CTranslate2Translator(str(TINY_MODEL), beam=4, threads=1, batch_tokens=100)
-    assert greedy.replicas == 2 and beam4.replicas == 1
+    greedy = engine("ctranslate2", beam=1, threads=2)
+    beam4 = engine("ctranslate2", beam=4, threads=1, batch_tokens=100)
+    assert ct2(greedy).replicas == 2 and ct2(beam4).replicas == 1
     assert (greedy.batch_size, greedy.batch_tokens) == (32, 1024)
     assert (beam4.batch_size, beam4.batch_tokens) == (8, 100)
     texts = sources()[:40]
-    assert greedy.translate(texts) == CTranslate2Translator(str(TINY_MODEL), beam=1, threads=1).translate(texts)
+    assert greedy.translate(texts) == engine("ctranslate2", beam=1, threads=1).translate(texts)

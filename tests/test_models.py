@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aligner.errors import ModelError
-from aligner.models import check_model_dir, resolve_model
+from aligner.translation.models import check_model_dir, resolve_model
 from conftest import ALIGNER, TINY_MODEL, cli_env
 from fakehub import FakeHub
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aligner.pieces import MarianPieces
+from aligner.translation.pieces import MarianPieces
 from conftest import DATA, TINY_MODEL, needs_shared
 
 ODD = [

@@ -7,7 +7,8 @@ from functools import lru_cache
 
 import pytest
 
-from aligner.qa import check_bead, check_numbers, check_pair, check_repetition, numbers
+from aligner.review.qa import check_bead, check_numbers, check_pair, check_repetition, numbers
+from aligner.translation.frontend import MarianTranslator
 from conftest import DATA, SEED, SEED_REFERENCE, needs_shared
 
 LIG = DATA / "lig-postedit-fren"
@@ -58,8 +59,8 @@ def test_brackets_and_length_on_real_copy_with_planted_damage() -> None:
 
 
 @needs_shared
-def test_names_on_the_example_story(tiny_translator) -> None:  # type: ignore[no-untyped-def]
-    from aligner.reader import read_document
+def test_names_on_the_example_story(tiny_translator: MarianTranslator) -> None:
+    from aligner.reading.reader import read_document
 
     source = read_document(SEED, lang="fr")
     reference = read_document(SEED_REFERENCE, lang="en")
@@ -68,7 +69,7 @@ def test_names_on_the_example_story(tiny_translator) -> None:  # type: ignore[no
     # the human translation keeps every name (Poutine → Putin through the lexical table, Russie → Russia by prefix)
     assert "missing-name" not in codes(fr, en)
     # the tiny model's English does not
-    mt = tiny_translator.translate([fr])[0]
+    mt = tiny_translator.translate([fr])[0].text
     flags = [f for f in check_pair(fr, mt) if f.code == "missing-name"]
     assert flags and "Poutine" in flags[0].reason
     # capitals in a header are not acronyms

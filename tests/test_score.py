@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from aligner.align import Alignment, Bead
-from aligner.score import corpus_scores, score_document
+from aligner.alignment.beads import Alignment, Bead
+from aligner.scoring.metrics import corpus_scores, score_document, sentence_scores
 from conftest import ALIGNER, DATA, cli_env, needs_shared
 
 
@@ -56,11 +56,34 @@ def test_unaligned_sentences_count_against_the_mt() -> None:
 
 
 def test_bead_scores_equal_line_scores_when_segmentations_match() -> None:
+    """Identity beads must score exactly as the lines do. The expected numbers are sacreBLEU's own, computed here
+    line by line with its classes, not through our bead code; a bead built from the wrong sentence (an off-by-one
+    in the joining) or a paragraph grouping that drops a bead changes them."""
+    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.chrf import CHRF
+
     mt = ["The cat sat on the mat.", "It rained.", "Markets fell on Tuesday."]
     ref = ["A cat sat on a mat.", "It was raining.", "Markets fell sharply on Tuesday."]
-    alignment = Alignment(tuple(Bead((i,), (i,), 1.0) for i in range(3)), "similarity", ())
+    alignment = Alignment(tuple(Bead((i,), (i,), 1.0) for i in range(3)), "identity", ())
     scores = score_document(alignment, mt, ref, [0, 0, 1])
-    line = corpus_scores(mt, ref)
-    assert scores.beads.bleu.score == line.bleu.score
-    assert scores.beads.chrf.score == line.chrf.score
-    assert [p.paragraph for p in scores.per_paragraph] == [0, 1]
+    assert scores.beads.bleu.score == round(BLEU().corpus_score(mt, [ref]).score, 4)
+    assert scores.beads.chrf.score == round(CHRF().corpus_score(mt, [ref]).score, 4)
+    # per bead: sentence scores of the bead's own pair, in bead order
+    bleu1 = BLEU(effective_order=True)
+    assert [b.bleu for b in scores.per_bead] == [round(bleu1.sentence_score(h, [r]).score, 4) for h, r in zip(mt, ref)]
+    assert len({b.chrf for b in scores.per_bead}) == 3  # three different pairs, three different scores
+    # paragraphs: beads 0-1 in paragraph 0, bead 2 in paragraph 1, each scored on its own lines only
+    assert [(p.paragraph, p.beads) for p in scores.per_paragraph] == [(0, (0, 1)), (1, (2,))]
+    assert scores.per_paragraph[1].scores.chrf.score == round(CHRF().corpus_score(mt[2:], [ref[2:]]).score, 4)
+    # a shifted pairing is a different computation: the identity result is not what any alignment gives
+    shifted = Alignment((Bead((0,), (1,), 1.0), Bead((1,), (0,), 1.0), Bead((2,), (2,), 1.0)), "test", ())
+    assert score_document(shifted, mt, ref, [0, 0, 1]).beads.chrf.score < scores.beads.chrf.score
+
+
+def test_merged_bead_scores_the_joined_sentences() -> None:
+    mt = ["The minister spoke.", "She left at noon."]
+    ref = ["The minister spoke and she left at noon."]
+    merged = Alignment((Bead((0, 1), (0,), 1.0),), "test", ())
+    scores = score_document(merged, mt, ref, [0, 0])
+    expected = sentence_scores("The minister spoke. She left at noon.", ref[0])
+    assert scores.per_bead == (expected,)

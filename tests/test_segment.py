@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from aligner.segment import split_sentences
+from aligner.reading.segment import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -7,42 +7,53 @@ import pytest
 import sacrebleu
 
 from aligner.errors import InputError, ModelError
-from aligner.translate import FileTranslator, MarianTranslator, MemoTranslator, Translation, split_long
-from aligner.typography import english_typography, normalize_source
+from aligner.reading.typography import english_typography, normalize_source
+from aligner.translation import Translation, make_translator, texts_of
+from aligner.translation.frontend import MarianTranslator, plan_batches, split_long
+from aligner.translation.memory import FileTranslator, MemoTranslator
 from conftest import TINY_MODEL, CountingTranslator
 
 
-def test_tiny_model_translates_its_training_sentences(tiny_translator, training_pairs) -> None:  # type: ignore[no-untyped-def]
+def tiny(**options: object) -> MarianTranslator:
+    """The tiny model on the transformers engine, with ``options`` as ``make_translator`` takes them."""
+    translator = make_translator("transformers", model=str(TINY_MODEL), **options)  # type: ignore[arg-type]
+    assert isinstance(translator, MarianTranslator)
+    return translator
+
+
+def test_tiny_model_translates_its_training_sentences(
+    tiny_translator: MarianTranslator, training_pairs: list[tuple[str, str]]
+) -> None:
     sample = training_pairs[::7]
-    out = tiny_translator.translate([fr for fr, _ in sample])
+    out = texts_of(tiny_translator.translate([fr for fr, _ in sample]))
     refs = [english_typography(en) for _, en in sample]
     assert sacrebleu.corpus_bleu(out, [refs]).score > 95
     assert out[0] == refs[0]
 
 
-def test_order_is_kept_and_repeats_and_blanks_are_fine(tiny_translator) -> None:  # type: ignore[no-untyped-def]
-    out = tiny_translator.translate(["Oui.", "Merci.", "", "Oui.", "Non."])
+def test_order_is_kept_and_repeats_and_blanks_are_fine(tiny_translator: MarianTranslator) -> None:
+    out = texts_of(tiny_translator.translate(["Oui.", "Merci.", "", "Oui.", "Non."]))
     assert out == ["Yes.", "Thank you.", "", "Yes.", "No."]
 
 
-def test_output_gets_english_typography(tiny_translator) -> None:  # type: ignore[no-untyped-def]
-    (out,) = tiny_translator.translate(["Le président russe Vladimir Poutine a déclaré : « Nous voulons la paix »."])
+def test_output_gets_english_typography(tiny_translator: MarianTranslator) -> None:
+    (out,) = texts_of(tiny_translator.translate(["Le président russe Vladimir Poutine a déclaré : « Nous voulons la paix »."]))
     assert out == "Russian President Vladimir Putin said: “We want peace.”"
 
 
-def test_unknown_characters_are_reported_not_silently_dropped(tiny_translator) -> None:  # type: ignore[no-untyped-def]
-    (t,) = tiny_translator.translate_detailed(["Merci Ω."])
+def test_unknown_characters_are_reported_not_silently_dropped(tiny_translator: MarianTranslator) -> None:
+    (t,) = tiny_translator.translate(["Merci Ω."])
     assert isinstance(t, Translation)
     assert any("Ω" in piece for piece in t.unk)
-    (clean,) = tiny_translator.translate_detailed(["Merci."])
+    (clean,) = tiny_translator.translate(["Merci."])
     assert clean.unk == ()
 
 
 def test_long_sentences_are_split_at_clauses_never_truncated() -> None:
-    translator = MarianTranslator(str(TINY_MODEL), beam=1, max_input_tokens=48)
+    translator = tiny(beam=1, max_input_tokens=48)
     first = "Le président russe Vladimir Poutine a déclaré mercredi que la rencontre a duré plus de quatre heures"
     second = "la Maison Blanche a affirmé que les États-Unis ont condamné les lancements."
-    (t,) = translator.translate_detailed([f"{first}, et {second}"])
+    (t,) = translator.translate([f"{first}, et {second}"])
     assert t.chunks >= 2
     assert "Russian President Vladimir Putin" in t.text
     assert "condemned the launches" in t.text
@@ -58,7 +69,7 @@ def test_split_long_rejoins_to_the_input() -> None:
 
 def test_progress_counts_sentences() -> None:
     seen: list[int] = []
-    translator = MarianTranslator(str(TINY_MODEL), beam=1, batch_size=2, progress=seen.append)
+    translator = tiny(beam=1, batch_size=2, progress=seen.append)
     translator.translate(["Oui.", "Non.", "Merci.", "Oui."])
     assert sum(seen) == 4
 
@@ -69,7 +80,7 @@ def test_progress_counts_sentences() -> None:
 )
 def test_bad_settings(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ModelError, match=message):
-        MarianTranslator(str(TINY_MODEL), **kwargs)  # type: ignore[arg-type]
+        tiny(**kwargs)
 
 
 @pytest.mark.parametrize(
@@ -100,13 +111,13 @@ def test_file_translator_positional_and_jsonl(tmp_path: Path) -> None:
     lines = tmp_path / "mt.txt"
     lines.write_text("One.\nTwo.\n", encoding="utf-8")
     t = FileTranslator.positional(["Un.", "Deux."], lines)
-    assert t.translate(["Deux.", "Un.", "Deux."]) == ["Two.", "One.", "Two."]
+    assert texts_of(t.translate(["Deux.", "Un.", "Deux."])) == ["Two.", "One.", "Two."]
     with pytest.raises(InputError, match=r"mt\.txt: 2 lines but the story has 3 sentences"):
         FileTranslator.positional(["Un.", "Deux.", "Trois."], lines)
     jl = tmp_path / "mt.jsonl"
     jl.write_text(json.dumps({"source": "Un  deux.", "translation": "One two."}) + "\n", encoding="utf-8")
     t2 = FileTranslator.from_jsonl(jl)
-    assert t2.translate(["Un deux."]) == ["One two."]  # whitespace-folded lookup
+    assert texts_of(t2.translate(["Un deux."])) == ["One two."]  # whitespace-folded lookup
     with pytest.raises(InputError, match=r"mt\.jsonl: no translation for the sentence 'Trois\.'"):
         t2.translate(["Trois."])
 
@@ -114,15 +125,13 @@ def test_file_translator_positional_and_jsonl(tmp_path: Path) -> None:
 def test_translation_memory_translates_each_sentence_once() -> None:
     inner = CountingTranslator()
     memo = MemoTranslator(inner)
-    assert memo.translate(["a", "b", "a"]) == ["A", "B", "A"]
-    assert memo.translate(["b", "c"]) == ["B", "C"]
+    assert texts_of(memo.translate(["a", "b", "a"])) == ["A", "B", "A"]
+    assert texts_of(memo.translate(["b", "c"])) == ["B", "C"]
     assert inner.calls == ["a", "b", "c"]
     assert memo.hits == 2
 
 
 def test_plan_batches_by_sentences_and_tokens() -> None:
-    from aligner.translate import plan_batches
-
     lengths = [5, 40, 12, 12, 3, 30]
     assert plan_batches(lengths, 2) == [[1, 5], [2, 3], [0, 4]]  # longest first, 2 per batch
     # 64 padded tokens: 40 goes alone (40 × 2 > 64), 30 + 12 fit (30 × 2), then 12 × 3 ...
@@ -134,10 +143,10 @@ def test_plan_batches_by_sentences_and_tokens() -> None:
 @pytest.mark.parametrize("compute_type", ["int8", "bfloat16"])
 def test_transformers_cheap_wins_keep_the_translations(compute_type: str) -> None:
     sources = (TINY_MODEL / "train.fr").read_text(encoding="utf-8").splitlines()[:120]
-    base = MarianTranslator(str(TINY_MODEL), beam=1, typography=False).translate(sources)
-    fast = MarianTranslator(str(TINY_MODEL), beam=1, typography=False, compute_type=compute_type, batch_tokens=400)
-    out = fast.translate(sources)
-    assert fast.signature["compute_type"] == compute_type
+    base = texts_of(tiny(beam=1, typography=False).translate(sources))
+    fast = tiny(beam=1, typography=False, compute_type=compute_type, batch_tokens=400)
+    out = texts_of(fast.translate(sources))
+    assert fast.signature.compute_type == compute_type
     changed = sum(a != b for a, b in zip(out, base))
     print(f"transformers {compute_type}: {changed}/{len(out)} outputs differ from fp32")
     assert changed <= 0.1 * len(out)
@@ -145,4 +154,4 @@ def test_transformers_cheap_wins_keep_the_translations(compute_type: str) -> Non
 
 def test_transformers_refuses_an_unknown_compute_type() -> None:
     with pytest.raises(ModelError, match="float32, bfloat16 or"):
-        MarianTranslator(str(TINY_MODEL), compute_type="int4")
+        tiny(compute_type="int4")

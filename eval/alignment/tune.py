@@ -15,8 +15,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from aligner.bitext import BitextCosts, align_bitext, load_lexicon
-from aligner.goldsets import evaluate_aligner, load_goldset
+from aligner.alignment.bitext import BitextCosts, align_bitext, load_lexicon
+from aligner.alignment.gold import evaluate_aligner, load_goldset
 
 GRID = {
     "mix": [0.2, 0.3, 0.5, 0.7],

@@ -57,7 +57,7 @@ def sentences(data: Path, n: int) -> list[str]:
 def engine_child(key: str, beam: int, model: str, texts: list[str], runs: int) -> dict[str, float]:
     # CTranslate2 rows tokenize with aligner.pieces (the same pieces as MarianTokenizer): no torch in
     # their process, so their peak RSS is CTranslate2's own
-    from aligner.pieces import MarianPieces
+    from aligner.translation.pieces import MarianPieces
 
     pieces = MarianPieces(model)
     order = sorted(range(len(texts)), key=lambda i: len(pieces.encode(texts[i])), reverse=True)
@@ -160,7 +160,7 @@ def main() -> int:
     if not Path(args.model, "model.safetensors").is_file():
         print(f"bench: no model at {args.model}; run python models/build_random_opus.py first", file=sys.stderr)
         return 2
-    from aligner.pieces import MarianPieces
+    from aligner.translation.pieces import MarianPieces
 
     tokenizer = MarianPieces(args.model)
     pieces = sum(len(tokenizer.pieces(t)) for t in texts)

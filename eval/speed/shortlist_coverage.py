@@ -44,10 +44,10 @@ def main() -> int:
     if not (args.model / "source.spm").is_file():
         print(f"shortlist_coverage: no model at {args.model}; run python models/build_random_opus.py", file=sys.stderr)
         return 2
-    from aligner.goldsets import load_goldset
-    from aligner.lexicon import Lexicon
-    from aligner.pieces import MarianPieces
-    from aligner.shortlist import DEFAULT_FREQUENT, vmap_lines
+    from aligner.alignment.gold import load_goldset
+    from aligner.alignment.lexicon import Lexicon
+    from aligner.translation.pieces import MarianPieces
+    from aligner.translation.shortlist import DEFAULT_FREQUENT, vmap_lines
     from aligner.typography import normalize_source
 
     pieces = MarianPieces(args.model)

@@ -1,21 +1,34 @@
 """aligner: translate French wire copy to English, align it with the reference, score it.
 
-The public API is small; everything heavy (torch, transformers) loads only when a
-``MarianTranslator`` is built.
+A script needs only these names::
+
+    import aligner
+
+    story = aligner.read_document("story.txt")                       # French
+    reference = aligner.read_document("story.en.txt", lang="en")     # the agency's English
+    translator = aligner.make_translator(model="models/tiny-marian-fr-en", beam=1)
+    result = aligner.run_story(story, translator, reference)         # a RunResult
+    print(result.scores.document.bleu.score, result.signature)
+    aligner.write_run(result, "runs/story")                          # report.html, result.json, …
+
+Nothing heavy happens at import time: models load when a translator is made, torch only for the
+transformers engine.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .align import Alignment, Bead, align_length, align_similarity
-from .document import Document, Kind, Paragraph, Sentence
+from .alignment.beads import Alignment, Bead
+from .alignment.bitext import align_bitext
 from .errors import AlignerError, AlignmentError, InputError, ModelError
-from .pipeline import RunResult, process, write_run
-from .reader import parse_text, read_document
-from .score import corpus_scores
-from .segment import split_sentences
-from .translate import FileTranslator, MarianTranslator, MemoTranslator, Translation, Translator
+from .pipeline import read_run, run_story, write_run
+from .reading.document import Document, Kind, Paragraph, Sentence
+from .reading.reader import parse_text, read_document
+from .results import DocumentScores, RunResult, Scores
+from .scoring.metrics import corpus_scores
+from .signature import Signature
+from .translation import Translation, Translator, make_translator
 
 __all__ = [
     "AlignerError",
@@ -23,24 +36,24 @@ __all__ = [
     "AlignmentError",
     "Bead",
     "Document",
-    "FileTranslator",
+    "DocumentScores",
     "InputError",
     "Kind",
-    "MarianTranslator",
-    "MemoTranslator",
     "ModelError",
     "Paragraph",
     "RunResult",
+    "Scores",
     "Sentence",
+    "Signature",
     "Translation",
     "Translator",
     "__version__",
-    "align_length",
-    "align_similarity",
+    "align_bitext",
     "corpus_scores",
+    "make_translator",
     "parse_text",
-    "process",
     "read_document",
-    "split_sentences",
+    "read_run",
+    "run_story",
     "write_run",
 ]

@@ -19,13 +19,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .errors import AlignerError, InputError
-from .pipeline import process, write_run
-from .reader import Story, iter_jsonl_stories, read_document
-from .report import render_index
-from .translate import Translator
+from .files import write_atomic
+from .pipeline import read_run, run_story, write_run
+from .reading.reader import Story, iter_jsonl_stories, read_document
+from .results import StorySummary
+from .review.report import render_index
+from .translation.base import Translator
 
 
 @dataclass(frozen=True)
@@ -66,21 +67,22 @@ class BatchReport:
     summary_path: Path
 
 
-def _summary_row(story_id: str, outdir: Path) -> dict[str, Any]:
-    run = outdir / "stories" / story_id / "result.json"
+def story_summary(story_id: str, outdir: Path) -> StorySummary:
+    """The summary line of one story of a batch, from its run directory or its error file."""
+    if (outdir / "stories" / story_id / "result.json").exists():
+        return StorySummary.of(read_run(outdir / "stories" / story_id))
     err = outdir / "errors" / f"{story_id}.txt"
-    if run.exists():
-        data = json.loads(run.read_text(encoding="utf-8"))
-        row: dict[str, Any] = {"id": story_id, "status": "ok", "sentences": len(data["mt"])}
-        qa = data.get("qa") or {}
-        row["flagged"] = sum(1 for flags in qa.get("flags", []) if flags)
-        row["flags"] = qa.get("counts", {})
-        if data["scores"]:
-            for level in ("document", "beads"):
-                for metric, value in data["scores"][level].items():
-                    row[f"{level}_{metric}"] = value["score"]
-        return row
-    return {"id": story_id, "status": "error", "error": err.read_text(encoding="utf-8").strip() if err.exists() else ""}
+    return StorySummary(story_id, "error", error=err.read_text(encoding="utf-8").strip() if err.exists() else "")
+
+
+def write_summary(out: Path, rows: list[StorySummary]) -> Path:
+    """``summary.json``, ``summary.tsv`` and ``index.html`` of a batch, each written atomically."""
+    summary = out / "summary.json"
+    write_atomic(summary, json.dumps({"stories": [r.to_json() for r in rows]}, ensure_ascii=False, indent=1) + "\n")
+    write_atomic(out / "index.html", render_index("aligner batch", rows))
+    lines = ["\t".join(StorySummary.COLUMNS)] + [r.tsv_row() for r in rows]
+    write_atomic(out / "summary.tsv", "\n".join(lines) + "\n")
+    return summary
 
 
 def run_batch(
@@ -115,11 +117,11 @@ def run_batch(
         try:
             if item.story is None:
                 raise InputError(item.error or "unreadable story")
-            result = process(item.story.source, translator, item.story.reference)
+            result = run_story(item.story.source, translator, item.story.reference)
             write_run(result, target)
         except AlignerError as exc:
             failed += 1
-            err.write_text(str(exc) + "\n", encoding="utf-8")
+            write_atomic(err, str(exc) + "\n")
             if on_story:
                 on_story(item.id, f"failed: {exc}")
             continue
@@ -127,21 +129,5 @@ def run_batch(
         done += 1
         if on_story:
             on_story(item.id, "done")
-    rows = [_summary_row(i, out) for i in order]
-    summary = out / "summary.json"
-    tmp = summary.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"stories": rows}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(summary)
-    index = out / "index.html"
-    index_rows = [
-        {**r, "bleu": r.get("beads_bleu", "–"), "chrf": r.get("beads_chrf", "–"), "flagged": r.get("flagged", "–")}
-        for r in rows
-    ]
-    index.with_suffix(".html.tmp").write_text(render_index("aligner batch", index_rows), encoding="utf-8")
-    index.with_suffix(".html.tmp").replace(index)
-    columns = [
-        "id", "status", "sentences", "document_bleu", "document_chrf", "beads_bleu", "beads_chrf", "flagged", "error"
-    ]  # fmt: skip
-    lines = ["\t".join(columns)] + ["\t".join(str(r.get(c, "")) for c in columns) for r in rows]
-    (out / "summary.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = write_summary(out, [story_summary(i, out) for i in order])
     return BatchReport(done, skipped, failed, summary)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import Enum
 
 
@@ -37,8 +38,7 @@ class Paragraph:
     id: int
     kind: Kind
     sentences: tuple[Sentence, ...]
-    prefix: str = ""  # markup kept verbatim before the text ("— " for bullets)
-    raw: str = ""  # the paragraph as it stood in the file (markers and breaks included)
+    prefix: str = ""  # markup kept verbatim before the text ("— " for bullets; the "___" line of a break)
 
     @property
     def text(self) -> str:
@@ -52,8 +52,9 @@ class Document:
     metadata: tuple[tuple[str, str], ...] = field(default=())  # ("date", "2023-09"), ...
     lang: str = "fr"
 
-    @property
+    @cached_property
     def sentences(self) -> tuple[Sentence, ...]:
+        """Every sentence in reading order (``sentences[i].id == i``); built once per document."""
         return tuple(s for p in self.paragraphs for s in p.sentences)
 
     def iter_sentences(self) -> Iterator[Sentence]:

@@ -23,19 +23,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .lexicon import strip_accents
-
-SEVERITIES = ("error", "warning", "info")
-
-
-@dataclass(frozen=True)
-class Flag:
-    code: str
-    severity: str
-    reason: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "severity": self.severity, "reason": self.reason}
+from ..alignment.lexicon import strip_accents
+from ..reading.document import Document, Kind
+from ..results import SEVERITIES, BeadTexts, Flag
+from ..translation.base import Translation
+from ..alignment.beads import Alignment
 
 
 # ----------------------------------------------------------------------------------------------- numbers
@@ -177,7 +169,7 @@ _CAPITAL = re.compile(r"\b([A-ZÀ-Ý][\w'’-]*[\w])\b", re.UNICODE)
 @lru_cache(maxsize=1)
 def _lexicon_table() -> dict[str, dict[str, float]]:
     try:
-        from .bitext import load_lexicon
+        from ..alignment.bitext import load_lexicon
 
         return load_lexicon().table
     except Exception:  # no table: names are compared as they are
@@ -306,6 +298,26 @@ def check_bead(source: str, mt: str, reference: str | None, has_reference: bool)
     return sorted(flags, key=lambda f: (order[f.severity], f.code))
 
 
-def flag_counts(flags_per_bead: Sequence[Sequence[Flag]]) -> dict[str, int]:
-    counts: Counter[str] = Counter(f.code for flags in flags_per_bead for f in flags)
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+def flag_beads(
+    source: Document, translations: Sequence[Translation], reference: Document | None, alignment: Alignment
+) -> tuple[tuple[Flag, ...], ...]:
+    """QA flags of every bead: source ↔ MT checks, decoding problems, reference coverage."""
+    src = [s.text for s in source.sentences]
+    mt = [t.text for t in translations]
+    ref = None if reference is None else [s.text for s in reference.sentences]
+    out = []
+    for bead in alignment.beads:
+        texts = BeadTexts.of(bead, src, mt, ref)
+        # a byline is copied, not translated: comparing it with itself flags nothing real
+        copied = bool(bead.left) and all(source.paragraphs[source.sentences[i].paragraph].kind is Kind.BYLINE for i in bead.left)
+        flags = [] if copied else check_bead(texts.source, texts.mt, texts.reference or "", reference is not None)
+        for i in bead.left:
+            t = translations[i]
+            if t.hit_length_limit:
+                flags.append(Flag("length-limit", "error", "generation stopped at the length cap: likely a loop"))
+            if t.unk:
+                flags.append(Flag("unknown-characters", "warning", f"the model cannot read {' '.join(t.unk)!r}"))
+            if t.chunks > 1:
+                flags.append(Flag("split", "info", f"too long for the model: translated in {t.chunks} parts"))
+        out.append(tuple(flags))
+    return tuple(out)

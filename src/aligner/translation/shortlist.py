@@ -13,7 +13,7 @@ the model's own SentencePiece models:
 - the fixed set (empty key): the ``frequent`` most frequent English words' pieces and every
   target piece without a letter (punctuation, numbers: "$100" is not "100 $" in French).
 
-``vmap_lines`` builds the rules; ``aligner.fast`` writes them beside a converted model.
+``vmap_lines`` builds the rules; ``aligner.translation.convert`` writes them beside a converted model.
 """
 
 from __future__ import annotations
@@ -21,11 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .lexicon import Lexicon
+from ..alignment.lexicon import Lexicon
+from ..files import data_file
 from .pieces import SPIECE_UNDERLINE, MarianPieces
 
-# words of the English side of the lexicon's corpora, most frequent first (models/build_lexicon.py)
-DEFAULT_FREQUENT = Path(__file__).resolve().parents[2] / "models" / "english-frequent.txt"
+FREQUENT_FILE = "english-frequent.txt"
+
+
+def frequent_words_path() -> Path:
+    """Words of the English side of the lexicon's corpora, most frequent first (``models/build_frequent.py``),
+    shipped in the package."""
+    return data_file(FREQUENT_FILE)
 
 
 def _variants(word: str) -> set[str]:

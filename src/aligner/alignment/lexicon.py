@@ -1,14 +1,15 @@
 """A French–English lexical translation table: IBM Model 1, trained with numpy, stored as a small TSV.
 
 ``models/build_lexicon.py`` trains it on the parallel data in ``../shared/data`` and writes
-``models/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)`` line per kept pair) with its
-provenance beside it. The aligner uses it as hunalign uses a dictionary: a French word and an
+``src/aligner/data/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)`` line per kept pair) with its
+provenance beside it; it ships inside the package. The aligner uses it as hunalign uses a dictionary: a French word and an
 English word "match" when the table links them strongly enough.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import html
 import os
 import re
@@ -20,10 +21,15 @@ from typing import Any
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
-# the repository's models/ folder (the package is installed editable, as the README says); ALIGNER_LEXICON overrides
-DEFAULT_LEXICON = Path(
-    os.environ.get("ALIGNER_LEXICON", Path(__file__).resolve().parents[2] / "models" / "lexicon-fr-en.tsv.gz")
-)
+LEXICON_FILE = "lexicon-fr-en.tsv.gz"
+
+
+def default_lexicon_path() -> Path:
+    """``$ALIGNER_LEXICON`` when set, else the table shipped in the package (``aligner/data``)."""
+    from ..files import data_file
+
+    override = os.environ.get("ALIGNER_LEXICON")
+    return Path(override) if override else data_file(LEXICON_FILE)
 
 
 def strip_accents(text: str) -> str:
@@ -38,24 +44,26 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """``table[fr][en] = p(en|fr)`` for the pairs kept."""
+    """``table[fr][en] = p(en|fr)`` for the pairs kept; ``sha256``: the first 16 hex digits of the file's."""
 
     table: dict[str, dict[str, float]]
     source: str
+    sha256: str = ""
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.table.values())
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_LEXICON) -> Lexicon:
+    def load(cls, path: str | Path | None = None) -> Lexicon:
+        path = Path(path) if path is not None else default_lexicon_path()
+        raw = path.read_bytes()
         table: dict[str, dict[str, float]] = {}
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("#"):
-                    continue
-                fr, en, p_ef = line.rstrip("\n").split("\t")[:3]
-                table.setdefault(fr, {})[en] = float(p_ef)
-        return cls(table, str(path))
+        for line in gzip.decompress(raw).decode("utf-8").split("\n"):
+            if not line or line.startswith("#"):
+                continue
+            fr, en, p_ef = line.split("\t")[:3]
+            table.setdefault(fr, {})[en] = float(p_ef)
+        return cls(table, str(path), hashlib.sha256(raw).hexdigest()[:16])
 
     def save(self, path: str | Path, header: Sequence[str] = ()) -> None:
         # mtime=0 and sorted lines: the same training gives a byte-identical file

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
+from ..files import write_output
+from ..pipeline import read_run
+from ..results import RunResult
 
 FORMATS = ("tmx", "xliff", "tsv", "jsonl")
 
@@ -51,48 +54,32 @@ class Unit:
         }
 
 
-def load_units(rundir: str | Path) -> tuple[dict[str, Any], list[Unit]]:
-    """The run's result.json and its beads as export units."""
-    path = Path(rundir) / "result.json"
-    if not path.is_file():
-        raise InputError(f"{rundir}: no result.json; give a directory written by `aligner run` or a batch story")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc}); rerun `aligner run`") from None
-    if data.get("schema") != "aligner.run/1":
-        raise InputError(f"{path}: schema {data.get('schema')!r} is not aligner.run/1")
-    src = [s["text"] for s in data["source"]["sentences"]]
-    mt = [m["text"] for m in data["mt"]]
-    flags = data.get("qa", {}).get("flags", [])
+def units_of(result: RunResult) -> list[Unit]:
+    """The run's beads as export units (one per source sentence when the run had no reference)."""
     units = []
-    if data["reference"] is not None and data["beads"]:
-        ref = [s["text"] for s in data["reference"]["sentences"]]
-        for b in data["beads"]:
-            units.append(
-                Unit(
-                    b["id"],
-                    b["kind"],
-                    " ".join(src[i] for i in b["source"]),
-                    " ".join(mt[i] for i in b["mt"]),
-                    " ".join(ref[j] for j in b["reference"]),
-                    b.get("bleu"),
-                    b.get("chrf"),
-                    b.get("confidence"),
-                    tuple(b.get("flags", [])),
-                )
+    for k, (bead, texts) in enumerate(zip(result.beads, result.all_texts())):
+        score = result.scores.per_bead[k] if result.scores is not None else None
+        units.append(
+            Unit(
+                k,
+                bead.kind,
+                texts.source,
+                texts.mt,
+                texts.reference,
+                score.bleu if score else None,
+                score.chrf if score else None,
+                bead.score if result.reference is not None else None,
+                tuple(f.to_json() for f in result.flags[k]),
             )
-    else:
-        for i, text in enumerate(src):
-            units.append(Unit(i, "1-1", text, mt[i], None, None, None, None, tuple(flags[i]) if i < len(flags) else ()))
-    return data, units
+        )
+    return units
 
 
 def _flag_text(flags: tuple[dict[str, str], ...]) -> str:
     return "; ".join(f"{f['code']} ({f['severity']}): {f['reason']}" for f in flags)
 
 
-def to_tmx(data: dict[str, Any], units: list[Unit]) -> bytes:
+def to_tmx(result: RunResult, units: list[Unit]) -> bytes:
     from lxml import etree
     from translate.storage import tmx
 
@@ -117,7 +104,7 @@ def to_tmx(data: dict[str, Any], units: list[Unit]) -> bytes:
     return bytes(store)
 
 
-def to_xliff(data: dict[str, Any], units: list[Unit]) -> bytes:
+def to_xliff(result: RunResult, units: list[Unit]) -> bytes:
     from translate.storage import xliff
 
     store: Any = xliff.xlifffile(sourcelanguage="fr", targetlanguage="en")
@@ -134,7 +121,7 @@ def to_xliff(data: dict[str, Any], units: list[Unit]) -> bytes:
     return bytes(store)
 
 
-def to_tsv(data: dict[str, Any], units: list[Unit]) -> bytes:
+def to_tsv(result: RunResult, units: list[Unit]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(["bead", "kind", "source", "mt", "reference", "bleu", "chrf", "confidence", "flags"])
@@ -155,8 +142,8 @@ def to_tsv(data: dict[str, Any], units: list[Unit]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def to_jsonl(data: dict[str, Any], units: list[Unit]) -> bytes:
-    story = data["source"]["id"]
+def to_jsonl(result: RunResult, units: list[Unit]) -> bytes:
+    story = result.source.id
     lines = [json.dumps({"story": story, **u.as_dict()}, ensure_ascii=False) for u in units]
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
 
@@ -168,13 +155,10 @@ def export_run(rundir: str | Path, fmt: str, out: str | Path) -> int:
     """Write ``rundir``'s beads to ``out`` in ``fmt``; returns the number of units. The file appears whole or not."""
     if fmt not in WRITERS:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
-    data, units = load_units(rundir)
-    payload = WRITERS[fmt](data, units)
-    target = Path(out)
-    if target.is_dir():
-        raise InputError(f"{target}: is a directory; give a file name for -o")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(payload)
-    tmp.replace(target)
+    result = read_run(rundir)
+    units = units_of(result)
+    payload = WRITERS[fmt](result, units)
+    if Path(out).is_dir():
+        raise InputError(f"{out}: is a directory; give a file name for -o")
+    write_output(out, payload)
     return len(units)

@@ -31,9 +31,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .align import GC_VARIANCE, Alignment, Bead
-from .errors import AlignmentError
-from .lexicon import DEFAULT_LEXICON, Lexicon, strip_accents, tokens
+from ..errors import AlignmentError
+from .beads import Alignment, Bead, BeadPriors
+from .galechurch import length_cost
+from .lexicon import Lexicon, default_lexicon_path, strip_accents, tokens
 
 BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3))
 COARSE_BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
@@ -57,23 +58,20 @@ class BitextCosts:
     mt: float = 0.5  # t(e|MT word) for the MT's own words, when MT is given
     max_words: int = 80  # English words per sentence that the lexical score reads
 
-    def prior(self, a: int, b: int) -> float:
-        if a == 1 and b == 1:
-            return 0.0
-        if a == 0 or b == 0:
-            return self.null
-        if a == 2 and b == 2:
-            return self.merge22
-        if max(a, b) >= 3:
-            return self.merge3
-        return self.merge
+    def priors(self) -> BeadPriors:
+        return BeadPriors(one_one=0.0, null=self.null, merge=self.merge, merge3=self.merge3, merge22=self.merge22)
 
     def settings(self) -> tuple[tuple[str, str], ...]:
         return tuple((f.name, f"{getattr(self, f.name):g}") for f in fields(self))
 
 
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    """The lexical table at ``path`` (default: the one shipped with aligner, or ``$ALIGNER_LEXICON``), loaded once."""
+    return _load_lexicon(str(path if path is not None else default_lexicon_path()))
+
+
 @lru_cache(maxsize=4)
-def load_lexicon(path: str = str(DEFAULT_LEXICON)) -> Lexicon:
+def _load_lexicon(path: str) -> Lexicon:
     if not Path(path).is_file():
         raise AlignmentError(
             f"no lexical table at {path}; rebuild it with `python models/build_lexicon.py` or align by length"
@@ -243,19 +241,6 @@ def _coarsen_french(f: _French, block: int) -> _French:
     return _French(rows, n_words, f.chars[idx], np.zeros(nb + 1, dtype=np.int64), False)
 
 
-def _log_erfc(x: Any) -> Any:
-    """log erfc(x) for x >= 0, vectorised, without underflow (Numerical Recipes' erfcc, relative error < 1.2e-7)."""
-    import numpy as np
-
-    t = 1.0 / (1.0 + 0.5 * x)
-    coefficients = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196,
-                    1.00002368, -1.26551223)  # fmt: skip
-    poly = np.zeros_like(t)
-    for c in coefficients:
-        poly = poly * t + c
-    return np.log(t) - x * x + poly
-
-
 def _sentence_llr(
     fr: _French, en: _English, lo_ext: Any, span_ext: int, max_a: int, vocab_size: int, mix: float
 ) -> list[Any]:
@@ -358,21 +343,20 @@ def _search(
     ks = np.arange(span)
     j_of = lo[:, None] + ks[None, :]
     big = 1e18
+    priors = costs.priors()
     tables: list[Any] = []
     scores: list[Any] = []
     for a, b in beads:
         valid = (rows[:, None] + a <= n) & (j_of >= 0) & (j_of + b <= m)
         if a == 0 or b == 0:
-            cost = np.full((n + 1, span), costs.prior(a, b))
+            cost = np.full((n + 1, span), priors.cost(a, b))
             score = np.zeros((n + 1, span))
         else:
             score = sum(llr[a][:, u : u + span] for u in range(b))
             lc = fr.chars[(rows + a).clip(0, n)] - fr.chars[rows]
             jc = j_of.clip(0, m)
             rc = en.chars[(jc + b).clip(0, m)] - en.chars[jc]
-            mean = (lc[:, None] + rc) / 2.0
-            delta = np.abs(rc - lc[:, None]) / np.sqrt(np.maximum(mean, 1.0) * GC_VARIANCE)
-            cost = -costs.lex * score - costs.length * _log_erfc(delta / math.sqrt(2.0)) + costs.prior(a, b)
+            cost = -costs.lex * score + costs.length * length_cost(lc[:, None], rc) + priors.cost(a, b)
             if costs.balance and (a > 1 or b > 1):
                 cost = cost + costs.balance * _unexplained(llr[1], lo, rows, ks, a, b, n)
             if fr.has_paragraphs and en.has_paragraphs:
@@ -497,10 +481,10 @@ def align_bitext(
     costs = costs or BitextCosts()
     settings = (("width", str(width)), ("block", str(block)))
     method = "bitext" + ("+mt" if mt is not None else "")
+    lexicon = lexicon if lexicon is not None else load_lexicon()
     if not french or not english:  # nothing to pair: every sentence is a null bead
         nulls = [Bead((i,), (), 0.0) for i in range(len(french))] + [Bead((), (j,), 0.0) for j in range(len(english))]
-        return Alignment(tuple(nulls), method, settings + costs.settings())
-    lexicon = lexicon if lexicon is not None else load_lexicon()
+        return Alignment(tuple(nulls), method, settings + costs.settings(), lexicon.sha256)
     vocab: dict[str, int] = {"<pad>": 0}
     en_toks = [tokens(s) for s in english]
     en = _english(en_toks, _chars(english), english_paragraphs, vocab, costs.max_words)
@@ -519,4 +503,4 @@ def align_bitext(
         words = sum(len(en_toks[jj]) for jj in range(j, j + b)) or 1
         confidence = 1.0 / (1.0 + math.exp(-llr / words)) if a and b else 0.0
         out.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), round(confidence, 4)))
-    return Alignment(tuple(out), method, (("lexicon", Path(lexicon.source).name), *settings, *costs.settings()))
+    return Alignment(tuple(out), method, (*settings, *costs.settings()), lexicon.sha256)

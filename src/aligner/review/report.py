@@ -22,10 +22,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .document import Kind
-from .pipeline import RunResult
-from .qa import SEVERITIES, Flag, flag_counts
-from .score import with_ours
+from ..reading.document import Kind
+from ..results import SEVERITIES, Flag, RunResult, StorySummary, flag_counts
+from ..signature import score_signature
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,6 @@ class Row:
 def view_rows(result: RunResult) -> list[Row]:
     """The report's rows in reading order: paragraph markers, section breaks and beads."""
     src = result.source
-    ref_sents = result.reference.sentences if result.reference else ()
     rows: list[Row] = []
     shown = -1
     flags = result.flags
@@ -62,41 +60,26 @@ def view_rows(result: RunResult) -> list[Row]:
                 rows.append(Row("paragraph", q, f"¶ {q + 1} · {para.kind.value}"))
         shown = max(shown, p)
 
-    if result.alignment is None:
-        for s in src.sentences:
-            open_paragraph(s.paragraph)
-            rows.append(
-                Row(
-                    "bead",
-                    s.paragraph,
-                    bead=s.id,
-                    bead_kind="1-1",
-                    source=s.text,
-                    mt=result.mt[s.id],
-                    flags=flags[s.id] if s.id < len(flags) else (),
-                )
+    per_bead = result.scores.per_bead if result.scores else ()
+    for k, (bead, texts) in enumerate(zip(result.beads, result.all_texts())):
+        if bead.left:
+            open_paragraph(src.sentences[bead.left[0]].paragraph)
+        score = per_bead[k] if per_bead else None
+        rows.append(
+            Row(
+                "bead",
+                shown,
+                bead=k,
+                bead_kind=bead.kind,
+                source=texts.source,
+                mt=texts.mt,
+                reference=texts.reference or "",
+                confidence=bead.score if result.reference is not None else None,
+                bleu=score.bleu if score else None,
+                chrf=score.chrf if score else None,
+                flags=flags[k],
             )
-    else:
-        per_bead = result.scores.per_bead if result.scores else ()
-        for k, bead in enumerate(result.alignment.beads):
-            if bead.left:
-                open_paragraph(src.sentences[bead.left[0]].paragraph)
-            score = per_bead[k] if k < len(per_bead) else None
-            rows.append(
-                Row(
-                    "bead",
-                    shown,
-                    bead=k,
-                    bead_kind=bead.kind,
-                    source=" ".join(src.sentences[i].text for i in bead.left),
-                    mt=" ".join(result.mt[i] for i in bead.left),
-                    reference=" ".join(ref_sents[j].text for j in bead.right),
-                    confidence=bead.score,
-                    bleu=score.bleu if score else None,
-                    chrf=score.chrf if score else None,
-                    flags=flags[k] if k < len(flags) else (),
-                )
-            )
+        )
     open_paragraph(len(src.paragraphs) - 1)
     return rows
 
@@ -308,9 +291,10 @@ def render_report(result: RunResult) -> str:
     rows = view_rows(result)
     has_ref = result.reference is not None
     sig = result.signature
+    shown = [(k, v) for k, v in sig.pairs() if k != "align" and not k.startswith("align.") and k != "lexicon"]
     head = [
         f"<h1>{_e(result.source.id)}</h1>",
-        "<p>" + " · ".join(f"{_e(k)}: <b>{_e(v)}</b>" for k, v in sig.items() if k != "alignment") + "</p>",
+        "<p>" + " · ".join(f"{_e(k)}: <b>{_e(v)}</b>" for k, v in shown) + "</p>",
     ]
     if result.scores is not None:
         lines = []
@@ -318,10 +302,11 @@ def render_report(result: RunResult) -> str:
             for m in scores.metrics:
                 lines.append(
                     f"<tr><td>{_e(level)}</td><td>{_e(m.name)}</td><td><b>{m.score:.2f}</b></td>"
-                    f'<td class="sig">{_e(with_ours(m.signature, sig))}</td></tr>'
+                    f'<td class="sig">{_e(score_signature(m.signature, sig))}</td></tr>'
                 )
         head.append('<table class="scores">' + "".join(lines) + "</table>")
-        head.append(f'<p class="sig">alignment: {_e(sig.get("alignment", ""))}</p>')
+        align = [(k, v) for k, v in sig.pairs() if k in ("align", "lexicon") or k.startswith("align.")]
+        head.append(f'<p class="sig">alignment: {_e("|".join(f"{k}:{v}" for k, v in align))}</p>')
         head.append(_where_the_errors_are(result))
     head.append(_flag_summary(result))
     sorts = '<option value="order">reading order</option>'
@@ -345,17 +330,18 @@ def render_report(result: RunResult) -> str:
     return _page(result.source.id, "\n".join(head), bar + "\n" + table, JS)
 
 
-def render_index(title: str, stories: Sequence[dict[str, object]]) -> str:
+def render_index(title: str, stories: Sequence[StorySummary]) -> str:
     """A batch's index page: one row per story with status, scores, flag counts and a link to its report."""
     rows = []
     for s in stories:
-        sid = str(s.get("id", ""))
-        link = f'<a href="stories/{_e(sid)}/report.html">{_e(sid)}</a>' if s.get("status") == "ok" else _e(sid)
-        flags = s.get("flags") or {}
-        flag_text = ", ".join(f"{_e(k)} {v}" for k, v in flags.items()) if isinstance(flags, dict) else ""
+        ok = s.status == "ok"
+        link = f'<a href="stories/{_e(s.id)}/report.html">{_e(s.id)}</a>' if ok else _e(s.id)
+        flag_text = ", ".join(f"{_e(k)} {v}" for k, v in s.flags)
+        bleu, chrf = s.score("beads_bleu"), s.score("beads_chrf")
         rows.append(
-            f"<tr><td>{link}</td><td>{_e(s.get('status', ''))}</td><td>{_e(s.get('bleu', '–'))}</td>"
-            f"<td>{_e(s.get('chrf', '–'))}</td><td>{_e(s.get('flagged', '–'))}</td><td>{flag_text}</td></tr>"
+            f"<tr><td>{link}</td><td>{_e(s.status)}</td><td>{_e('–' if bleu is None else bleu)}</td>"
+            f"<td>{_e('–' if chrf is None else chrf)}</td><td>{_e(s.flagged if ok else '–')}</td>"
+            f"<td>{flag_text}</td></tr>"
         )
     table = (
         '<table class="beads"><thead><tr><th>story</th><th>status</th><th>BLEU (beads)</th><th>chrF (beads)</th>'

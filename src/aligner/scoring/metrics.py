@@ -1,6 +1,6 @@
 """Scoring MT against reference English with sacreBLEU, at document, paragraph and bead level.
 
-Every score keeps sacreBLEU's signature; ``with_ours`` appends the run's own settings (model,
+Every score keeps sacreBLEU's signature; ``aligner.signature.score_signature`` appends the run's own (model,
 revision, engine, beam, aligner settings, package version) so that a number says how it was made.
 
 Unaligned sentences count against the MT: a bead with no reference side is scored as the MT
@@ -10,44 +10,13 @@ hypothesis against its reference (missing words lower recall and BLEU's brevity 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from .align import Alignment
-
-
-@dataclass(frozen=True)
-class MetricScore:
-    name: str  # "BLEU", "chrF2", "TER", "chrF2++"
-    score: float
-    signature: str  # sacreBLEU's signature for exactly this computation
-
-
-@dataclass(frozen=True)
-class Scores:
-    bleu: MetricScore
-    chrf: MetricScore
-    ter: MetricScore | None = None
-    chrfpp: MetricScore | None = None  # chrF++ (word bigrams too), beside chrF
-
-    @property
-    def metrics(self) -> tuple[MetricScore, ...]:
-        return tuple(m for m in (self.bleu, self.chrf, self.chrfpp, self.ter) if m is not None)
-
-    def as_dict(self) -> dict[str, dict[str, float | str]]:
-        out = {"bleu": _metric_dict(self.bleu), "chrf": _metric_dict(self.chrf)}
-        if self.chrfpp is not None:
-            out["chrf++"] = _metric_dict(self.chrfpp)
-        if self.ter is not None:
-            out["ter"] = _metric_dict(self.ter)
-        return out
-
-
-def _metric_dict(m: MetricScore) -> dict[str, float | str]:
-    return {"name": m.name, "score": round(m.score, 4), "signature": m.signature}
+from ..alignment.beads import Alignment
+from ..results import BeadScore, BeadTexts, Bucket, DocumentScores, MetricScore, ParagraphScore, Scores, rounded
 
 
 def corpus_scores(
@@ -69,16 +38,16 @@ def corpus_scores(
     results = {}
     for key, metric in metrics.items():
         s = metric.corpus_score(list(hyps), [list(refs)])
-        results[key] = MetricScore(s.name, float(s.score), str(metric.get_signature()))
+        results[key] = MetricScore(s.name, rounded(s.score), str(metric.get_signature()))
     return Scores(**results)
 
 
-def sentence_scores(hyp: str, ref: str) -> tuple[float, float]:
+def sentence_scores(hyp: str, ref: str) -> BeadScore:
     """Sentence BLEU (effective order, as sacreBLEU recommends for sentences) and chrF of one pair."""
     bleu, chrf = _sentence_metrics()
     if not hyp and not ref:
-        return 100.0, 100.0
-    return float(bleu.sentence_score(hyp, [ref]).score), float(chrf.sentence_score(hyp, [ref]).score)
+        return BeadScore(100.0, 100.0)
+    return BeadScore(rounded(bleu.sentence_score(hyp, [ref]).score), rounded(chrf.sentence_score(hyp, [ref]).score))
 
 
 @lru_cache(maxsize=1)
@@ -87,33 +56,6 @@ def _sentence_metrics() -> tuple[Any, Any]:
     from sacrebleu.metrics.chrf import CHRF
 
     return BLEU(effective_order=True), CHRF()
-
-
-def bead_texts(alignment: Alignment, left: Sequence[str], right: Sequence[str]) -> list[tuple[str, str]]:
-    """Each bead's (MT side, reference side), sentences joined by a space; empty string for a missing side."""
-    return [(" ".join(left[i] for i in b.left), " ".join(right[j] for j in b.right)) for b in alignment.beads]
-
-
-@dataclass(frozen=True)
-class BeadScore:
-    bleu: float
-    chrf: float
-
-
-@dataclass(frozen=True)
-class ParagraphScore:
-    paragraph: int
-    beads: tuple[int, ...]
-    scores: Scores
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """Corpus scores of the segments whose reference has ``low``..``high`` words (``high`` None: no limit)."""
-
-    label: str
-    segments: tuple[int, ...]
-    scores: Scores | None  # None when the bucket is empty
 
 
 LENGTH_EDGES = (1, 10, 20, 30, 40)
@@ -146,16 +88,6 @@ def worst(per_segment: Sequence[BeadScore], n: int = 10) -> tuple[int, ...]:
     return tuple(order[:n])
 
 
-@dataclass(frozen=True)
-class DocumentScores:
-    document: Scores  # the whole MT as one segment against the whole reference (BLEU, chrF, chrF++)
-    beads: Scores  # corpus scores over aligned beads (one segment per bead)
-    per_bead: tuple[BeadScore, ...]
-    per_paragraph: tuple[ParagraphScore, ...]
-    by_length: tuple[Bucket, ...] = ()  # beads grouped by reference length
-    worst_beads: tuple[int, ...] = ()  # bead ids, worst first
-
-
 def score_document(
     alignment: Alignment,
     mt: Sequence[str],
@@ -167,11 +99,12 @@ def score_document(
     ``paragraph_of[i]`` is the source paragraph of MT sentence ``i``; a bead belongs to the
     paragraph of its first MT sentence, and a reference-only bead to the paragraph before it.
     """
-    pairs = bead_texts(alignment, mt, reference)
+    texts = [BeadTexts.of(b, mt, mt, reference) for b in alignment.beads]
+    pairs = [(t.mt, t.reference or "") for t in texts]
     # TER of a whole story as one segment costs tens of seconds (shift search); it is given per bead.
     document = corpus_scores([" ".join(t for t in mt if t)], [" ".join(t for t in reference if t)], ter=False)
     beads = corpus_scores([h for h, _ in pairs], [r for _, r in pairs])
-    per_bead = tuple(BeadScore(*sentence_scores(h, r)) for h, r in pairs)
+    per_bead = tuple(sentence_scores(h, r) for h, r in pairs)
     groups: dict[int, list[int]] = {}
     current = paragraph_of[0] if paragraph_of else 0
     for k, bead in enumerate(alignment.beads):
@@ -187,8 +120,3 @@ def score_document(
         for p, ks in sorted(groups.items())
     )
     return DocumentScores(document, beads, per_bead, per_paragraph, length_buckets(pairs), worst(per_bead))
-
-
-def with_ours(signature: str, ours: Mapping[str, str]) -> str:
-    """sacreBLEU's signature followed by the run's own settings, in sacreBLEU's ``key:value|…`` style."""
-    return "|".join([signature] + [f"{k}:{v}" for k, v in ours.items()])

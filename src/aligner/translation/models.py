@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .errors import ModelError
+from ..errors import ModelError
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-fr-en"
 # The hub's branch name. A commit sha (40 hex) pins a model for reproducible scores; the sha that

@@ -23,8 +23,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
+from ..files import is_stdio, read_input_bytes
 from .document import Document, Kind, Paragraph, Sentence
-from .errors import InputError
 from .segment import split_sentences
 
 _DATE_TAG = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b\s*")
@@ -73,16 +74,13 @@ def decode(data: bytes, path: str | Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_bytes(path: str | Path) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file; check the path")
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, expected a text file")
-    try:
-        return p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot be read ({exc.strerror})") from None
+def read_lines(path: str | Path) -> list[str]:
+    """A line-per-segment file as the sacrebleu CLI reads it: universal newlines, each line ``rstrip()``-ed
+    (``-``: standard input)."""
+    text = decode(read_input_bytes(path), "<stdin>" if is_stdio(path) else path)
+    if text.endswith("\n"):
+        text = text[:-1]
+    return [line.rstrip() for line in text.split("\n")] if text else []
 
 
 def _is_header(text: str) -> bool:
@@ -102,22 +100,21 @@ class _Block:
     kind: Kind
     prefix: str
     body: str
-    raw: str
     sentences: tuple[str, ...] | None = None  # pre-segmented
 
 
 def _classify(raw: str, last: bool) -> _Block:
     body = " ".join(line.strip() for line in raw.split("\n") if line.strip())
     if _BREAK.match(body):
-        return _Block(Kind.BREAK, "", "", raw)
+        return _Block(Kind.BREAK, body, "")
     bullet = _BULLET.match(body)
     if bullet:
-        return _Block(Kind.BULLET, bullet.group(1).strip() + " ", body[bullet.end() :], raw)
+        return _Block(Kind.BULLET, bullet.group(1).strip() + " ", body[bullet.end() :])
     if _is_header(body):
-        return _Block(Kind.HEADER, "", body, raw)
+        return _Block(Kind.HEADER, "", body)
     if _is_byline(body, last):
-        return _Block(Kind.BYLINE, "", body, raw)
-    return _Block(Kind.PROSE, "", body, raw)
+        return _Block(Kind.BYLINE, "", body)
+    return _Block(Kind.PROSE, "", body)
 
 
 def _build(doc_id: str, blocks: Sequence[_Block], lang: str, metadata: tuple[tuple[str, str], ...]) -> Document:
@@ -135,7 +132,7 @@ def _build(doc_id: str, blocks: Sequence[_Block], lang: str, metadata: tuple[tup
             texts = split_sentences(block.body, lang)
         sentences = tuple(Sentence(next_id + i, pid, t) for i, t in enumerate(texts))
         next_id += len(sentences)
-        paragraphs.append(Paragraph(pid, block.kind, sentences, block.prefix, block.raw))
+        paragraphs.append(Paragraph(pid, block.kind, sentences, block.prefix))
     return Document(doc_id, tuple(paragraphs), metadata, lang)
 
 
@@ -157,19 +154,21 @@ def parse_text(text: str, *, doc_id: str = "doc", lang: str = "fr", presegmented
         blocks = []
         for raw in raws:
             lines = tuple(line.strip() for line in raw.split("\n") if line.strip())
-            blocks.append(_Block(Kind.PROSE, "", " ".join(lines), raw, lines))
+            blocks.append(_Block(Kind.PROSE, "", " ".join(lines), lines))
     else:
         blocks = [_classify(raw, i == len(raws) - 1 and i > 0) for i, raw in enumerate(raws)]
     return _build(doc_id, blocks, lang, metadata)
 
 
 def read_document(path: str | Path, *, lang: str = "fr", presegmented: bool = False) -> Document:
-    """Read a plain-text story from ``path``. The document id is the file name without suffix."""
-    p = Path(path)
-    text = decode(read_bytes(p), p)
-    doc = parse_text(text, doc_id=p.stem, lang=lang, presegmented=presegmented)
+    """Read a plain-text story from ``path`` (``-``: standard input, id ``stdin``). The document id is the file
+    name without suffix."""
+    name = "<stdin>" if is_stdio(path) else str(path)
+    text = decode(read_input_bytes(path), name)
+    doc_id = "stdin" if is_stdio(path) else Path(path).stem
+    doc = parse_text(text, doc_id=doc_id, lang=lang, presegmented=presegmented)
     if not doc.sentences:
-        raise InputError(f"{p}: no sentences found (only section breaks or tags); give a story with text")
+        raise InputError(f"{name}: no sentences found (only section breaks or tags); give a story with text")
     return doc
 
 
@@ -192,7 +191,7 @@ def _paragraph_blocks(items: object, where: str) -> list[_Block]:
             blocks.append(_classify(item, n == len(items) - 1 and n > 0))
         elif isinstance(item, list) and all(isinstance(s, str) for s in item):
             sents = tuple(s.strip() for s in item if s.strip())
-            blocks.append(_Block(Kind.PROSE, "", " ".join(sents), "\n".join(sents), sents))
+            blocks.append(_Block(Kind.PROSE, "", " ".join(sents), sents))
         else:
             raise InputError(f"{where}: paragraph {n} must be a string or a list of strings")
     return [b for b in blocks if b.body or b.kind is Kind.BREAK]
@@ -222,7 +221,7 @@ def parse_story(obj: object, where: str) -> Story:
 def iter_jsonl_stories(path: str | Path) -> Iterator[Story]:
     """Stories of a JSONL file, in file order. Blank lines are skipped."""
     p = Path(path)
-    text = decode(read_bytes(p), p)
+    text = decode(read_input_bytes(p), p)
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue

@@ -1,0 +1,182 @@
+"""Generation backends for the Marian front end: CTranslate2 (the default) and transformers (the reference).
+
+Both take batches of source pieces and give back target pieces (``Backend`` in
+``aligner.translation.frontend``); tokenization, splitting, caps and typography are the front end's.
+
+- ``CTranslate2Backend``: the checkpoint converted once (``aligner.translation.convert``), int8 by
+  default on CPU, one one-thread replica per core each decoding its own batch (on 2 cores that beat
+  one two-thread replica, eval/speed/results.md), and the lexicon shortlist (``vmap``) when the
+  converted folder has one. No torch or transformers in the process once the model is converted.
+- ``TransformersBackend``: ``MarianMTModel.generate`` (transformers 5 has no "translation"
+  pipeline), float32 by default, or torch dynamic int8 / bfloat16. Pieces are mapped to ids with the
+  model's ``vocab.json`` exactly as ``MarianTokenizer`` maps them (unknown pieces → ``<unk>``), and
+  special tokens are dropped from the output as ``skip_special_tokens`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from .convert import ctranslate2_module, is_ct2_dir
+from .frontend import Batch, Hypothesis
+from .pieces import MarianPieces
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class CTranslate2Backend:
+    """A converted Marian model in CTranslate2. ``folder``: a CTranslate2 folder (``aligner models convert``).
+    ``compute_type``: CTranslate2's (``auto``: int8 on CPU, int8_float16 on CUDA). ``threads``: CPU cores
+    (default all), run as that many one-thread replicas. ``shortlist``: use ``vmap.txt`` when present."""
+
+    engine = "ctranslate2"
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        compute_type: str = "auto",
+        device: str = "auto",
+        threads: int | None = None,
+        shortlist: bool = True,
+    ) -> None:
+        ct2 = ctranslate2_module()
+        self.version = _version("ctranslate2")
+        gpus = ct2.get_cuda_device_count()
+        if device == "auto":
+            device = "cuda" if gpus > 0 else "cpu"
+        elif device == "cuda" and gpus == 0:
+            raise ModelError("--device cuda was asked for but CTranslate2 sees no CUDA device; use --device cpu")
+        self.device = device
+        self.compute_type = compute_type if compute_type != "auto" else ("int8" if device == "cpu" else "int8_float16")
+        self.folder = folder
+        self.use_vmap = shortlist and (folder / "vmap.txt").is_file()
+        self.shortlist = "on" if self.use_vmap else "off"
+        self.replicas = (threads or os.cpu_count() or 1) if device == "cpu" else 1
+        try:
+            self.model = ct2.Translator(
+                str(folder),
+                device=device,
+                compute_type=self.compute_type,
+                inter_threads=self.replicas,
+                intra_threads=1 if device == "cpu" else 0,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"cannot load the CTranslate2 model in {folder}: {exc}") from None
+        config = json.loads((folder / "hf_config.json").read_text(encoding="utf-8"))
+        gen_path = folder / "hf_generation_config.json"
+        gen = json.loads(gen_path.read_text(encoding="utf-8")) if gen_path.is_file() else {}
+        self.max_positions = int(config["max_position_embeddings"])
+        self.max_length: int | None = gen.get("max_length")
+
+    def default_batching(self, beam: int) -> tuple[int, int | None]:
+        """The beam multiplies the rows decoded: beam 4 → 8 sentences and 256 padded tokens per batch (a replica
+        per core stays under 400 MB), greedy → 32 and 1,024."""
+        return max(8, 32 // beam), max(64, 1024 // beam)
+
+    def generate(self, batches: Sequence[Batch], *, beam: int) -> Iterator[list[Hypothesis]]:
+        jobs = [
+            self.model.translate_batch(
+                [list(s) for s in batch.sources],
+                beam_size=beam,
+                max_batch_size=0,
+                max_decoding_length=batch.max_pieces,
+                use_vmap=self.use_vmap,
+                asynchronous=True,  # every replica takes the next batch as soon as it is free
+            )
+            for batch in batches
+        ]
+        for batch, job in zip(batches, jobs):
+            hyps = [row.result().hypotheses[0] for row in job]
+            yield [Hypothesis(tuple(h), len(h) >= batch.max_pieces) for h in hyps]
+
+
+class TransformersBackend:
+    """A Marian checkpoint in transformers. ``compute_type``: float32 (``auto``), bfloat16 or int8 (torch
+    dynamic quantisation, CPU). ``threads``: torch intra-op threads (None leaves torch's default)."""
+
+    engine = "transformers"
+    shortlist = ""
+
+    def __init__(
+        self,
+        folder: Path,
+        pieces: MarianPieces,
+        *,
+        compute_type: str = "auto",
+        device: str = "auto",
+        threads: int | None = None,
+    ) -> None:
+        import torch
+        from transformers import MarianMTModel
+        from transformers.utils import logging as hf_logging
+
+        self.version = _version("transformers")
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        if threads is not None:
+            torch.set_num_threads(threads)
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        elif device == "cuda" and not torch.cuda.is_available():
+            raise ModelError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
+        self.device = device
+        if compute_type not in ("auto", "float32", "bfloat16") and not (compute_type == "int8" and device == "cpu"):
+            raise ModelError(f"the transformers engine runs float32, bfloat16 or (on CPU) int8, not {compute_type!r}")
+        try:
+            loaded: Any = MarianMTModel.from_pretrained(str(folder), local_files_only=True)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelError(f"cannot load the model in {folder}: {str(exc).splitlines()[0]}") from None
+        model = loaded.to(device).eval()
+        self.compute_type = "float32" if compute_type == "auto" else compute_type
+        if self.compute_type == "int8":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
+        elif self.compute_type == "bfloat16":
+            model = model.to(torch.bfloat16)
+        self.model = model
+        self.max_positions = int(model.config.max_position_embeddings)
+        self.max_length = getattr(model.generation_config, "max_length", None)
+        self.vocab = pieces.vocab
+        self.unk_id = self.vocab[pieces.unk]
+        self.pad_id = self.vocab[pieces.pad]
+        self.piece_of = {i: p for p, i in self.vocab.items()}
+        self.special = {self.vocab[t] for t in pieces.special if t in self.vocab}
+
+    def default_batching(self, beam: int) -> tuple[int, int | None]:
+        return 16, None
+
+    def generate(self, batches: Sequence[Batch], *, beam: int) -> Iterator[list[Hypothesis]]:
+        import torch
+
+        eos = self.model.generation_config.eos_token_id
+        for batch in batches:
+            longest = max(len(s) for s in batch.sources)
+            ids = [[self.vocab.get(p, self.unk_id) for p in s] for s in batch.sources]
+            input_ids = torch.tensor([row + [self.pad_id] * (longest - len(row)) for row in ids], device=self.device)
+            mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in ids], device=self.device)
+            with torch.inference_mode():
+                out = self.model.generate(
+                    input_ids=input_ids,
+                    attention_mask=mask,
+                    num_beams=beam,
+                    max_length=batch.max_pieces + 1,  # counts the decoder start token
+                    do_sample=False,
+                )
+            hyps = []
+            for row in out.tolist():
+                generated = row[1:]
+                truncated = eos not in generated
+                kept = tuple(self.piece_of[i] for i in generated if i not in self.special)
+                hyps.append(Hypothesis(kept, truncated))
+            yield hyps

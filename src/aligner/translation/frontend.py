@@ -1,0 +1,232 @@
+"""The Marian front end: everything around generation, shared by every backend.
+
+``MarianTranslator`` normalises the French as OPUS-MT's training data was (Moses punctuation),
+translates each distinct sentence once, splits a sentence longer than the model's input limit at
+clause boundaries (nothing is truncated), plans length-sorted batches, caps generation at 2 × source
++ 16 pieces (a runaway loop, not a translation), lists source pieces the vocabulary lacks, and gives
+the output English typography. Generation itself is a ``Backend``'s: ``generate(batches)`` turns
+batches of source pieces into target pieces (``aligner.translation.backends``: CTranslate2 and
+transformers). ``make_translator`` in ``aligner.translation`` builds one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..errors import ModelError
+from ..reading.typography import english_typography, normalize_source
+from ..signature import Signature
+from .base import ProgressFn, Translation
+from .models import ResolvedModel
+from .pieces import MarianPieces
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Sentences decoded together: their source pieces (each ending with ``</s>``) and the most target pieces
+    (without ``</s>``) any of them may get."""
+
+    sources: tuple[tuple[str, ...], ...]
+    max_pieces: int
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A sentence's target pieces and whether generation stopped at the batch's ``max_pieces``."""
+
+    pieces: tuple[str, ...]
+    truncated: bool
+
+
+class Backend(Protocol):
+    """Generation by one engine. ``generate`` yields each batch's hypotheses, in the order of ``batches``."""
+
+    engine: str  # "ctranslate2" or "transformers"
+    version: str  # the engine package's version
+    compute_type: str
+    device: str
+    shortlist: str  # "on", "off", or "" where the engine has none
+    max_positions: int  # the model's position embeddings: the longest input or output
+    max_length: int | None  # the checkpoint's generation max_length, if any
+
+    def default_batching(self, beam: int) -> tuple[int, int | None]: ...
+
+    def generate(self, batches: Sequence[Batch], *, beam: int) -> Iterator[list[Hypothesis]]: ...
+
+
+_CLAUSE_BREAKS = re.compile(r"(?<=[;:,)»”])\s+|\s+(?=[—–(«“])|\s+(?=(?:et|mais|ou|donc|car|qui|que|dont|où)\s)")
+
+
+def split_long(text: str, n_tokens: Callable[[str], int], limit: int) -> list[str]:
+    """Split ``text`` at clause boundaries until every piece has at most ``limit`` tokens.
+
+    Splits at the clause boundary nearest the middle (after ; : , or before a dash, bracket,
+    quote or conjunction), falling back to the space nearest the middle, then to characters.
+    Joining the pieces with single spaces gives back ``text`` (whitespace folded).
+    """
+    if n_tokens(text) <= limit:
+        return [text]
+    middle = len(text) // 2
+    cuts = [m.start() for m in _CLAUSE_BREAKS.finditer(text)] or [m.start() for m in re.finditer(r"\s+", text)]
+    cuts = [c for c in cuts if 0 < c < len(text)]
+    if cuts:
+        cut = min(cuts, key=lambda c: abs(c - middle))
+        left, right = text[:cut].strip(), text[cut:].strip()
+    else:
+        left, right = text[:middle], text[middle:]
+    if not left or not right:
+        left, right = text[:middle], text[middle:]
+    return split_long(left, n_tokens, limit) + split_long(right, n_tokens, limit)
+
+
+def plan_batches(lengths: Sequence[int], max_sentences: int, max_tokens: int | None = None) -> list[list[int]]:
+    """Indices grouped into batches, longest first: a batch holds at most ``max_sentences`` and, when
+    ``max_tokens`` is set, at most ``max_tokens`` padded tokens (longest × count; a longer sentence
+    goes alone)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches: list[list[int]] = []
+    for i in order:
+        batch = batches[-1] if batches else None
+        # the batch's first sentence is its longest: padded size = lengths[batch[0]] × (count + 1)
+        if (
+            batch is None
+            or len(batch) >= max_sentences
+            or (max_tokens is not None and lengths[batch[0]] * (len(batch) + 1) > max_tokens)
+        ):
+            batches.append([i])
+        else:
+            batch.append(i)
+    return batches
+
+
+class MarianTranslator:
+    """A MarianMT model: this front end over a generation ``Backend``.
+
+    ``beam``: beam size (1 = greedy). ``batch_size`` / ``batch_tokens``: most sentences and most padded
+    source tokens per batch (the backend's defaults when None). ``normalize``: Moses punctuation
+    normalisation of the French. ``typography``: English quotes and spacing in the output.
+    ``max_input_tokens``: split sentences longer than this (default: the model's limit).
+    ``max_new_tokens``: cap per sentence. ``progress``: told how many sentences each batch finished.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        pieces: MarianPieces,
+        model: ResolvedModel,
+        *,
+        beam: int = 4,
+        batch_size: int | None = None,
+        batch_tokens: int | None = None,
+        normalize: bool = True,
+        typography: bool = True,
+        max_input_tokens: int | None = None,
+        max_new_tokens: int | None = None,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        check_settings(beam=beam, batch_size=batch_size, batch_tokens=batch_tokens, max_new_tokens=max_new_tokens)
+        self.backend = backend
+        self.pieces = pieces
+        self.model = model
+        self.beam = beam
+        default_size, default_tokens = backend.default_batching(beam)
+        self.batch_size = default_size if batch_size is None else batch_size
+        self.batch_tokens = default_tokens if batch_tokens is None else batch_tokens
+        self.normalize = normalize
+        self.typography = typography
+        self.progress = progress
+        limit = min(pieces.model_max_length, backend.max_positions)
+        self.max_input_tokens = (max_input_tokens or limit) - 1  # room for </s>
+        # counts the decoder start token, as transformers' max_length does
+        self.max_output_tokens = min(int(backend.max_length or limit), backend.max_positions)
+        if max_new_tokens is not None:
+            self.max_output_tokens = min(self.max_output_tokens, max_new_tokens + 1)
+        self.generated = 0  # target pieces generated so far (without </s>), for throughput reports
+
+    @property
+    def signature(self) -> Signature:
+        b = self.backend
+        return Signature(
+            model=self.model.model_id,
+            revision=self.model.revision,
+            engine=b.engine,
+            engine_version=b.version,
+            compute_type=b.compute_type,
+            beam=str(self.beam),
+            shortlist=b.shortlist,
+            normalize="moses-fr" if self.normalize else "none",
+            typography="english" if self.typography else "none",
+        )
+
+    def _n_tokens(self, text: str) -> int:
+        return len(self.pieces.pieces(text))
+
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
+        """Translate sentences; output ``i`` is the translation of ``texts[i]``."""
+        prepared = [normalize_source(t) if self.normalize else t.strip() for t in texts]
+        unique = list(dict.fromkeys(p for p in prepared if p))
+        # Split over-long sentences into units the model accepts; remember which unit is whose.
+        units: list[str] = []
+        owner: list[tuple[int, int]] = []  # (index in unique, chunk count)
+        for u, text in enumerate(unique):
+            parts = split_long(text, self._n_tokens, self.max_input_tokens)
+            units.extend(parts)
+            owner.extend((u, len(parts)) for _ in parts)
+        outputs, limited = self._generate(units, owner)
+        if self.progress is not None and len(prepared) > len(unique):
+            self.progress(len(prepared) - len(unique))  # repeats and blanks cost nothing
+        joined: dict[str, Translation] = {}
+        pos = 0
+        for text in unique:
+            n = owner[pos][1] if pos < len(owner) else 1
+            unk = tuple(p for p in self.pieces.pieces(text) if p not in self.pieces.vocab)
+            out = " ".join(outputs[pos : pos + n]).strip()
+            if self.typography:
+                out = english_typography(out)
+            joined[text] = Translation(out, unk, n, any(limited[pos : pos + n]))
+            pos += n
+        return [joined[p] if p else Translation("") for p in prepared]
+
+    def _generate(self, units: Sequence[str], owner: Sequence[tuple[int, int]]) -> tuple[list[str], list[bool]]:
+        tokenized = [tuple(self.pieces.encode(u)) for u in units]
+        plan = plan_batches([len(t) for t in tokenized], self.batch_size, self.batch_tokens)
+        # a translation runs to </s>; the cap only stops a degenerate loop (2 × source + 16)
+        batches = [
+            Batch(
+                tuple(tokenized[i] for i in idx),
+                min(self.max_output_tokens, 2 * len(tokenized[idx[0]]) + 16) - 1,
+            )
+            for idx in plan
+        ]
+        outputs: list[str] = [""] * len(units)
+        limited: list[bool] = [False] * len(units)
+        left_of = dict(owner)  # chunks still to translate, per sentence
+        for idx, hyps in zip(plan, self.backend.generate(batches, beam=self.beam)):
+            whole = 0
+            for i, hyp in zip(idx, hyps):
+                outputs[i] = self.pieces.decode(list(hyp.pieces))
+                limited[i] = hyp.truncated
+                self.generated += len(hyp.pieces)
+                u = owner[i][0]
+                left_of[u] -= 1
+                whole += left_of[u] == 0
+            if self.progress is not None:
+                self.progress(whole)
+        return outputs, limited
+
+
+def check_settings(
+    *, beam: int = 1, batch_size: int | None = None, batch_tokens: int | None = None, max_new_tokens: int | None = None
+) -> None:
+    """Raise ``ModelError`` for a decoding setting out of range (before any model is loaded)."""
+    if beam < 1:
+        raise ModelError(f"beam size must be at least 1, got {beam}")
+    if batch_size is not None and batch_size < 1:
+        raise ModelError(f"batch size must be at least 1, got {batch_size}")
+    if batch_tokens is not None and batch_tokens < 1:
+        raise ModelError(f"batch tokens must be at least 1, got {batch_tokens}")
+    if max_new_tokens is not None and max_new_tokens < 1:
+        raise ModelError(f"max new tokens must be at least 1, got {max_new_tokens}")
