@@ -1,4 +1,4 @@
-"""Rebuild models/english-frequent.txt: the 5,000 most frequent English words of the lexicon's corpora.
+"""Rebuild src/aligner/data/english-frequent.txt: the 5,000 most frequent English words of the lexicon's corpora.
 
     python models/build_frequent.py [--data ../shared/data]
 
@@ -24,7 +24,11 @@ KEEP = 5000
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "english-frequent.txt")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "src" / "aligner" / "data" / "english-frequent.txt",
+    )
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"build_frequent: no data folder at {args.data}; pass --data", file=sys.stderr)

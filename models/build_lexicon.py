@@ -1,6 +1,6 @@
-"""Rebuild models/lexicon-fr-en.tsv.gz: IBM Model 1 p(en|fr) on the French–English data in ../shared/data.
+"""Rebuild src/aligner/data/lexicon-fr-en.tsv.gz: IBM Model 1 p(en|fr) on the French–English data in ../shared/data.
 
-    python models/build_lexicon.py [--data ../shared/data] [--out models/lexicon-fr-en.tsv.gz]
+    python models/build_lexicon.py [--data ../shared/data] [--out src/aligner/data/lexicon-fr-en.tsv.gz]
 
 The gold alignment books (transread-sentalign-fren) are never used: they are what the aligner is
 evaluated on. Sentences longer than 80 tokens on either side are skipped (IBM-1 learns little from
@@ -47,7 +47,11 @@ def corpora(data: Path) -> list[tuple[str, Path, Path]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "lexicon-fr-en.tsv.gz")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "src" / "aligner" / "data" / "lexicon-fr-en.tsv.gz",
+    )
     parser.add_argument("--iterations", type=int, default=5)
     args = parser.parse_args()
     if not args.data.is_dir():

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 
-from aligner.alignment.beads import format_vecalign
+from aligner.alignment.beads import Alignment, format_vecalign
 from aligner.alignment.galechurch import PRIORS, align_length, length_cost
 from aligner.alignment.gold import score_alignments
 from aligner.alignment.similarity import align_similarity
@@ -17,7 +18,10 @@ D = "A final sentence closes the short story here."
 X = "Stock markets in Asia fell sharply on Tuesday after the report."
 
 
-def pairs(alignment):  # type: ignore[no-untyped-def]
+BeadPairs = list[tuple[tuple[int, ...], tuple[int, ...]]]
+
+
+def pairs(alignment: Alignment) -> BeadPairs:
     return [(b.left, b.right) for b in alignment.beads]
 
 
@@ -35,7 +39,7 @@ def pairs(alignment):  # type: ignore[no-untyped-def]
         ([A, X, B, C, D], [A, B, C, D], [((0,), (0,)), ((1,), ()), ((2,), (1,)), ((3,), (2,)), ((4,), (3,))]),  # 1-0
     ],
 )
-def test_similarity_bead_types(left, right, expected) -> None:  # type: ignore[no-untyped-def]
+def test_similarity_bead_types(left: list[str], right: list[str], expected: BeadPairs) -> None:
     assert pairs(align_similarity(left, right)) == expected
 
 
@@ -61,7 +65,9 @@ def test_gale_church_bead_types_and_no_underflow() -> None:
     assert pairs(align_length(left, right)) == [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))]
     huge = float(length_cost(10, 100_000))
     assert huge > 1000 and huge != float("inf")
-    assert float(length_cost(0, 0)) == pytest.approx(0.0, abs=1e-6) and PRIORS.cost(1, 1) < PRIORS.cost(2, 1) < PRIORS.cost(1, 0)
+    assert float(length_cost(0, 0)) == pytest.approx(0.0, abs=1e-6) and PRIORS.cost(1, 1) < PRIORS.cost(
+        2, 1
+    ) < PRIORS.cost(1, 0)
 
 
 def test_long_texts_align_with_a_band() -> None:
@@ -97,7 +103,9 @@ def test_null_bead_scoring_rules() -> None:
     assert w.precision_counts.strict_hit == 1 and w.precision_counts.lax_miss == 2
 
 
-def planted_runs(seed: int, runs: int = 50, size: int = 20):  # type: ignore[no-untyped-def]
+def planted_runs(
+    seed: int, runs: int = 50, size: int = 20
+) -> Iterator[tuple[list[str], list[str], BeadPairs, int]]:
     """50 runs of 20 consecutive LIG lines: Google MT vs post-edit, with the reference changed by
     merging 3 adjacent sentence pairs and deleting 2 sentences. Yields (mt, reference, gold beads, first line)."""
     lig = DATA / "lig-postedit-fren"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from aligner.alignment.beads import Alignment
 from aligner.alignment.bitext import BEADS, align_bitext, load_lexicon
 from aligner.alignment.lexicon import Lexicon, tokens, train_lexicon
 from aligner.signature import Signature
@@ -31,11 +34,14 @@ EN = [
 ]
 
 
-def pairs(alignment):  # type: ignore[no-untyped-def]
+BeadPairs = list[tuple[tuple[int, ...], tuple[int, ...]]]
+
+
+def pairs(alignment: Alignment) -> BeadPairs:
     return [(b.left, b.right) for b in alignment.beads]
 
 
-def one_to_one(n: int, skip: int = 0):  # type: ignore[no-untyped-def]
+def one_to_one(n: int, skip: int = 0) -> BeadPairs:
     return [((i,), (i,)) for i in range(skip, n)]
 
 
@@ -133,7 +139,7 @@ def test_mt_helps_where_the_lexicon_is_blind() -> None:
     assert BEADS[:3] == ((1, 1), (1, 0), (0, 1))
 
 
-def test_tokens_and_a_small_trained_lexicon(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_and_a_small_trained_lexicon(tmp_path: Path) -> None:
     assert tokens("L'homme a dit : « Oui » ! 3,5 %") == ["l", "homme", "a", "dit", "oui", "3", "5"]
     fr = [tokens(s) for s in ["la maison", "la voiture", "une maison", "une voiture rouge", "la maison rouge"]]
     en = [tokens(s) for s in ["the house", "the car", "a house", "a red car", "the red house"]]
@@ -150,11 +156,12 @@ def test_tokens_and_a_small_trained_lexicon(tmp_path) -> None:  # type: ignore[n
 GOLD = DATA / "transread-sentalign-fren"
 
 
-def eval_align(*args: str) -> dict:  # type: ignore[type-arg]
+def eval_align(*args: str) -> dict[str, Any]:
     proc = subprocess.run([*ALIGNER, "eval-align", str(GOLD), *args, "--json"], env=cli_env(), capture_output=True,
                           text=True)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    out: dict[str, Any] = json.loads(proc.stdout)
+    return out
 
 
 @needs_shared
@@ -174,7 +181,7 @@ def test_length_only_mode_reproduces_the_gale_church_row() -> None:
     assert out["micro"]["f1_lax"] == pytest.approx(0.917, abs=0.01)
 
 
-def test_eval_align_names_a_missing_book(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_align_names_a_missing_book(tmp_path: Path) -> None:
     (tmp_path / "A.fr").write_text("Bonjour .\n", encoding="utf-8")
     (tmp_path / "A.en").write_text("Hello .\n", encoding="utf-8")
     (tmp_path / "A.links.tsv").write_text("0\t0\n", encoding="utf-8")

@@ -263,4 +263,36 @@ def test_run_reviews_real_mt_from_a_translations_file(tmp_path: Path) -> None:
 
     expected = corpus_scores(mt, pe)
     assert data["scores"]["beads"]["bleu"]["score"] == round(expected.bleu.score, 4)
-    assert data["scores"]["beads"]["ter"]["score"] == round(expected.ter.score, 4)  # type: ignore[union-attr]
+    assert expected.ter is not None and data["scores"]["beads"]["ter"]["score"] == round(expected.ter.score, 4)
+
+
+def test_a_dash_is_standard_input_and_output(tmp_path: Path) -> None:
+    """`-` reads the story (or the lines) from stdin and writes to stdout, as sacreBLEU and Unix tools do."""
+    story = "date 2024-01 Merci.\n\n— Oui. Non.\n"
+    translate = subprocess.run([*ALIGNER, "translate", "-", "--model", str(TINY_MODEL), "--beam", "1", "--quiet",
+                                "-o", "-"], input=story, env=cli_env(), capture_output=True, text=True)  # fmt: skip
+    assert translate.returncode == 0, translate.stderr
+    assert translate.stdout == "date 2024-01 Thank you.\n\n— Yes. No.\n"
+    ref = tmp_path / "ref.en"
+    ref.write_text("Thank you.\n\n— Yes. No.\n", encoding="utf-8")
+    run = subprocess.run([*ALIGNER, "run", "-", "--ref", str(ref), "--model", str(TINY_MODEL), "--beam", "1",
+                          "--quiet", "-o", str(tmp_path / "run")], input=story, env=cli_env(), capture_output=True,
+                         text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    data = json.loads((tmp_path / "run" / "result.json").read_text(encoding="utf-8"))
+    assert data["source"]["id"] == "stdin" and data["source"]["metadata"] == {"date": "2024-01"}
+    exported = aligner("export", str(tmp_path / "run"), "--format", "jsonl", "-o", "-")
+    assert exported.returncode == 0, exported.stderr
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["source"], r["mt"]) for r in rows] == [("Merci.", "Thank you."), ("Oui.", "Yes."), ("Non.", "No.")]
+    assert "wrote 3 beads" in exported.stderr
+    hyp = "The cat sat.\nIt rained.\n"
+    (tmp_path / "ref.txt").write_text("The cat sat.\nIt was raining.\n", encoding="utf-8")
+    (tmp_path / "hyp.txt").write_text(hyp, encoding="utf-8")
+    from_stdin = subprocess.run([*ALIGNER, "score", "--hyp", "-", "--ref", str(tmp_path / "ref.txt"), "--json"],
+                                input=hyp, env=cli_env(), capture_output=True, text=True)  # fmt: skip
+    from_file = aligner("score", "--hyp", str(tmp_path / "hyp.txt"), "--ref", str(tmp_path / "ref.txt"), "--json")
+    assert from_stdin.returncode == 0 and from_stdin.stdout == from_file.stdout
+    twice = subprocess.run([*ALIGNER, "score", "--hyp", "-", "--ref", "-"], input=hyp, env=cli_env(),
+                           capture_output=True, text=True)  # fmt: skip
+    assert twice.returncode == 2 and "standard input (-) was already read" in twice.stderr

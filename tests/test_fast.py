@@ -7,21 +7,21 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from conftest import ALIGNER, TINY_MODEL, cli_env
 
 from aligner.translation import make_translator, texts_of
 from aligner.translation.backends import CTranslate2Backend
 from aligner.translation.frontend import MarianTranslator
+from conftest import ALIGNER, TINY_MODEL, cli_env
 
 ctranslate2 = pytest.importorskip("ctranslate2")
 
 
-def engine(name: str, **options: object) -> MarianTranslator:
+def engine(name: str, **options: Any) -> MarianTranslator:
     """The tiny model on engine ``name`` with ``make_translator``'s ``options``."""
-    translator = make_translator(name, model=str(TINY_MODEL), **options)  # type: ignore[arg-type]
+    translator = make_translator(name, model=str(TINY_MODEL), **options)
     assert isinstance(translator, MarianTranslator)
     return translator
 

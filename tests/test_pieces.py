@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from aligner.translation.pieces import MarianPieces
@@ -18,7 +21,7 @@ ODD = [
 ]
 
 
-def _tokenizer():  # type: ignore[no-untyped-def]
+def _tokenizer() -> Any:
     from transformers import MarianTokenizer
 
     return MarianTokenizer.from_pretrained(str(TINY_MODEL), local_files_only=True)
@@ -56,7 +59,7 @@ def test_decode_matches_marian_tokenizer(with_unk: bool) -> None:
         assert pieces.decode(target) == tok.convert_tokens_to_string(target)
 
 
-def test_a_folder_without_a_vocabulary_is_a_model_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_without_a_vocabulary_is_a_model_error(tmp_path: Path) -> None:
     from aligner.errors import ModelError
 
     with pytest.raises(ModelError, match=r"vocab\.json"):

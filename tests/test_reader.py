@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from aligner.reading.document import Kind
 from aligner.errors import InputError
+from aligner.reading.document import Kind
 from aligner.reading.reader import DecodingWarning, iter_jsonl_stories, parse_text, read_document
 from conftest import SEED, needs_shared
 

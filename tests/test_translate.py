@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sacrebleu
@@ -14,9 +15,9 @@ from aligner.translation.memory import FileTranslator, MemoTranslator
 from conftest import TINY_MODEL, CountingTranslator
 
 
-def tiny(**options: object) -> MarianTranslator:
+def tiny(**options: Any) -> MarianTranslator:
     """The tiny model on the transformers engine, with ``options`` as ``make_translator`` takes them."""
-    translator = make_translator("transformers", model=str(TINY_MODEL), **options)  # type: ignore[arg-type]
+    translator = make_translator("transformers", model=str(TINY_MODEL), **options)
     assert isinstance(translator, MarianTranslator)
     return translator
 
@@ -37,7 +38,9 @@ def test_order_is_kept_and_repeats_and_blanks_are_fine(tiny_translator: MarianTr
 
 
 def test_output_gets_english_typography(tiny_translator: MarianTranslator) -> None:
-    (out,) = texts_of(tiny_translator.translate(["Le président russe Vladimir Poutine a déclaré : « Nous voulons la paix »."]))
+    (out,) = texts_of(
+        tiny_translator.translate(["Le président russe Vladimir Poutine a déclaré : « Nous voulons la paix »."])
+    )
     assert out == "Russian President Vladimir Putin said: “We want peace.”"
 
 

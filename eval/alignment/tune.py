@@ -4,7 +4,7 @@
 
 The tuning books are the first three in alphabetical order (a rule fixed before looking at any
 score). The objective is micro strict F1 + lax F1 on those books. The result is printed as markdown;
-the chosen values are then written into ``aligner.bitext.BitextCosts`` by hand and checked by
+the chosen values are then written into ``aligner.alignment.bitext.BitextCosts`` by hand and checked by
 ``aligner eval-align`` on all eleven books.
 """
 
@@ -47,7 +47,7 @@ def main() -> int:
             return align_bitext(b.french, b.english, french_paragraphs=b.french_paragraphs,
                                 english_paragraphs=b.english_paragraphs, lexicon=lexicon, costs=costs)  # fmt: skip
 
-        _, micro = evaluate_aligner(which, run)
+        micro = evaluate_aligner(which, run).micro
         return micro.f1_strict, micro.f1_lax
 
     costs = BitextCosts()

@@ -55,7 +55,7 @@ def sentences(data: Path, n: int) -> list[str]:
 
 
 def engine_child(key: str, beam: int, model: str, texts: list[str], runs: int) -> dict[str, float]:
-    # CTranslate2 rows tokenize with aligner.pieces (the same pieces as MarianTokenizer): no torch in
+    # CTranslate2 rows tokenize with aligner.translation.pieces (the same pieces as MarianTokenizer): no torch in
     # their process, so their peak RSS is CTranslate2's own
     from aligner.translation.pieces import MarianPieces
 
@@ -89,8 +89,8 @@ def engine_child(key: str, beam: int, model: str, texts: list[str], runs: int) -
     else:
         import ctranslate2
 
-        from aligner.fast import cached_conversion
-        from aligner.models import ResolvedModel
+        from aligner.translation.convert import cached_conversion
+        from aligner.translation.models import ResolvedModel
 
         compute = key.split("-")[1]
         folder = cached_conversion(ResolvedModel(Path(model), model, "local"), compute)

@@ -44,15 +44,16 @@ def main() -> int:
     if not (args.model / "source.spm").is_file():
         print(f"shortlist_coverage: no model at {args.model}; run python models/build_random_opus.py", file=sys.stderr)
         return 2
+    from aligner.typography import normalize_source
+
     from aligner.alignment.gold import load_goldset
     from aligner.alignment.lexicon import Lexicon
     from aligner.translation.pieces import MarianPieces
-    from aligner.translation.shortlist import DEFAULT_FREQUENT, vmap_lines
-    from aligner.typography import normalize_source
+    from aligner.translation.shortlist import frequent_words_path, vmap_lines
 
     pieces = MarianPieces(args.model)
     start = time.perf_counter()
-    lines = vmap_lines(pieces, Lexicon.load(), DEFAULT_FREQUENT.read_text(encoding="utf-8").split())
+    lines = vmap_lines(pieces, Lexicon.load(), frequent_words_path().read_text(encoding="utf-8").split())
     built = time.perf_counter() - start
     fixed = set(lines[0].split("\t")[1].split())
     rules = {tuple(k.split(" ")): set(v.split()) for k, v in (line.split("\t") for line in lines[1:])}

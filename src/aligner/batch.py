@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AlignerError, InputError
-from .files import write_atomic
+from .files import is_stdio, write_atomic
 from .pipeline import read_run, run_story, write_run
 from .reading.reader import Story, iter_jsonl_stories, read_document
 from .results import StorySummary
@@ -41,8 +41,11 @@ class StoryItem:
 def iter_stories(path: str | Path) -> Iterator[StoryItem]:
     """Stories from a JSONL file, or from a folder of ``NAME.txt`` (French) with optional ``NAME.en.txt``."""
     p = Path(path)
+    if is_stdio(p):
+        yield from (StoryItem(s.source.id, s) for s in iter_jsonl_stories(p))
+        return
     if not p.exists():
-        raise InputError(f"{p}: no such file or folder; give a folder of .txt stories or a .jsonl file")
+        raise InputError(f"{p}: no such file or folder; give a folder of .txt stories or a .jsonl file (- for stdin)")
     if p.is_file():
         yield from (StoryItem(s.source.id, s) for s in iter_jsonl_stories(p))
         return

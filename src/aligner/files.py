@@ -70,11 +70,17 @@ def is_stdio(path: str | Path | None) -> bool:
     return path is not None and str(path) == STDIO
 
 
+_stdin_read = False
+
+
 def read_input_bytes(path: str | Path) -> bytes:
-    """The bytes of a file, or of standard input when ``path`` is ``-``."""
+    """The bytes of a file, or of standard input when ``path`` is ``-`` (which can be read once per process)."""
+    global _stdin_read
     if is_stdio(path):
-        data = sys.stdin.buffer.read()
-        return data
+        if _stdin_read:
+            raise InputError("standard input (-) was already read for another input; give a file for this one")
+        _stdin_read = True
+        return sys.stdin.buffer.read()
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file; check the path (or give - for standard input)")

@@ -138,4 +138,6 @@ def read_run(rundir: str | Path) -> RunResult:
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{path}: not an aligner run result ({type(exc).__name__}: {exc}); rerun `aligner run`") from None
+        raise InputError(
+            f"{path}: not an aligner run result ({type(exc).__name__}: {exc}); rerun `aligner run`"
+        ) from None

@@ -60,6 +60,9 @@ _METRIC_KEYS = (("bleu", "bleu"), ("chrf", "chrf"), ("chrf++", "chrfpp"), ("ter"
 
 @dataclass(frozen=True)
 class Scores:
+    """Corpus BLEU and chrF of a set of segments, with chrF++ and TER where computed; each keeps sacreBLEU's
+    signature."""
+
     bleu: MetricScore
     chrf: MetricScore
     ter: MetricScore | None = None
@@ -106,7 +109,11 @@ class Bucket:
     scores: Scores | None
 
     def to_json(self, ours: Signature | None, key: str) -> dict[str, Any]:
-        return {"reference_words": self.label, key: list(self.segments), **(self.scores.to_json(ours) if self.scores else {})}
+        return {
+            "reference_words": self.label,
+            key: list(self.segments),
+            **(self.scores.to_json(ours) if self.scores else {}),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], key: str) -> Bucket:
@@ -116,6 +123,9 @@ class Bucket:
 
 @dataclass(frozen=True)
 class DocumentScores:
+    """A story's scores: the whole document as one segment, the aligned beads as segments, per bead, per
+    paragraph, per reference length, and the worst beads."""
+
     document: Scores  # the whole MT as one segment against the whole reference (BLEU, chrF, chrF++)
     beads: Scores  # corpus scores over aligned beads (one segment per bead)
     per_bead: tuple[BeadScore, ...]
@@ -191,9 +201,7 @@ class BeadTexts:
     reference: str | None
 
     @classmethod
-    def of(
-        cls, bead: Bead, source: Sequence[str], mt: Sequence[str], reference: Sequence[str] | None
-    ) -> BeadTexts:
+    def of(cls, bead: Bead, source: Sequence[str], mt: Sequence[str], reference: Sequence[str] | None) -> BeadTexts:
         ref = None if reference is None else " ".join(reference[j] for j in bead.right)
         return cls(" ".join(source[i] for i in bead.left), " ".join(mt[i] for i in bead.left), ref)
 
@@ -258,8 +266,7 @@ class RunResult:
                 "document": s.document.to_json(sig),
                 "beads": s.beads.to_json(sig),
                 "paragraphs": [
-                    {"paragraph": p.paragraph, "beads": list(p.beads), **p.scores.to_json(sig)}
-                    for p in s.per_paragraph
+                    {"paragraph": p.paragraph, "beads": list(p.beads), **p.scores.to_json(sig)} for p in s.per_paragraph
                 ],
                 "by_length": [b.to_json(sig, "beads") for b in s.by_length],
                 "worst_beads": list(s.worst_beads),
@@ -269,7 +276,13 @@ class RunResult:
             "signature": sig.render(),
             "source": document_to_json(self.source),
             "mt": [
-                {"id": i, "text": t.text, "unk": list(t.unk), "chunks": t.chunks, "hit_length_limit": t.hit_length_limit}
+                {
+                    "id": i,
+                    "text": t.text,
+                    "unk": list(t.unk),
+                    "chunks": t.chunks,
+                    "hit_length_limit": t.hit_length_limit,
+                }
                 for i, t in enumerate(self.translations)
             ],
             "reference": document_to_json(self.reference) if self.reference is not None else None,
@@ -289,7 +302,9 @@ class RunResult:
         signature = Signature.parse(str(data["signature"]))
         reference = document_from_json(data["reference"]) if data["reference"] is not None else None
         beads = tuple(
-            Bead(tuple(b["source"]), tuple(b["reference"] if reference is not None else b["mt"]), float(b["confidence"]))
+            Bead(
+                tuple(b["source"]), tuple(b["reference"] if reference is not None else b["mt"]), float(b["confidence"])
+            )
             for b in data["beads"]
         )
         alignment = Alignment(beads, signature.align, signature.align_settings, signature.lexicon)
@@ -304,7 +319,9 @@ class RunResult:
                 Scores.from_json(s["document"]),
                 Scores.from_json(s["beads"]),
                 tuple(BeadScore(float(b["bleu"]), float(b["chrf"])) for b in data["beads"]),
-                tuple(ParagraphScore(int(p["paragraph"]), tuple(p["beads"]), Scores.from_json(p)) for p in s["paragraphs"]),
+                tuple(
+                    ParagraphScore(int(p["paragraph"]), tuple(p["beads"]), Scores.from_json(p)) for p in s["paragraphs"]
+                ),
                 tuple(Bucket.from_json(b, "beads") for b in s["by_length"]),
                 tuple(s["worst_beads"]),
             )

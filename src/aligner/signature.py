@@ -120,16 +120,9 @@ class Signature:
 
     def translation_part(self) -> Signature:
         """Only the translation settings (what decides the MT text): for keying caches of translations."""
-        keep = ("model", "revision", "engine", "engine_version", "compute_type", "beam", "shortlist", "normalize",
-                "typography")  # fmt: skip
+        keep = {"model", "revision", "engine", "engine_version", "compute_type", "beam", "shortlist", "normalize"}
+        keep.add("typography")
         return Signature(**{f.name: getattr(self, f.name) for f in fields(self) if f.name in keep}, version="")
-
-
-# sacreBLEU's signature keys (BLEU, chrF, TER): a full score signature is split where ours begin
-SACREBLEU_KEYS = frozenset(
-    {"nrefs", "bs", "ar", "seed", "case", "eff", "tok", "smooth", "nc", "nw", "space", "norm", "punct", "asian",
-     "version", "lang", "test", "origlang", "subset"}  # fmt: skip
-)
 
 
 def score_signature(sacrebleu: str, ours: Signature) -> str:

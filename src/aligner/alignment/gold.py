@@ -1,4 +1,11 @@
-"""Gold sentence alignments: loading gold sets, and strict and lax precision, recall and F1 as vecalign's ``score.py`` defines them.
+"""Gold sentence alignments: gold sets in TransRead's layout, and vecalign's strict and lax scoring.
+
+A gold set is a folder of books ``B``: ``B.fr`` and ``B.en`` (one sentence per line), optional
+``B.fr.ids`` / ``B.en.ids`` (``<paragraph>.<n>`` per sentence) and ``B.links.tsv`` (one gold bead per
+line: comma-separated 0-based English indices, a tab, comma-separated French indices; either side
+may be empty).
+
+Scores are precision, recall and F1 as vecalign's ``score.py`` defines them.
 
 Beads are compared as ``(left ids, right ids)`` pairs of tuples. Precision counts every system bead
 (a null bead is right only if the gold has the same null bead); recall is computed with the roles

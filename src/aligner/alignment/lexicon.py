@@ -1,9 +1,9 @@
 """A French–English lexical translation table: IBM Model 1, trained with numpy, stored as a small TSV.
 
 ``models/build_lexicon.py`` trains it on the parallel data in ``../shared/data`` and writes
-``src/aligner/data/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)`` line per kept pair) with its
-provenance beside it; it ships inside the package. The aligner uses it as hunalign uses a dictionary: a French word and an
-English word "match" when the table links them strongly enough.
+``src/aligner/data/lexicon-fr-en.tsv.gz`` (one ``fr  en  p(en|fr)`` line per kept pair) with
+its provenance beside it; it ships inside the package. The aligner uses it as hunalign uses a
+dictionary: a French word and an English word "match" when the table links them strongly enough.
 """
 
 from __future__ import annotations
@@ -66,13 +66,19 @@ class Lexicon:
         return cls(table, str(path), hashlib.sha256(raw).hexdigest()[:16])
 
     def save(self, path: str | Path, header: Sequence[str] = ()) -> None:
-        # mtime=0 and sorted lines: the same training gives a byte-identical file
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+        """Write the table (gzip, sorted lines, mtime 0: the same training gives a byte-identical file)."""
+        import io
+
+        from ..files import write_atomic
+
+        buf = io.BytesIO()
+        with gzip.GzipFile(filename="", fileobj=buf, mode="wb", mtime=0) as gz:
             out = "".join(f"# {h}\n" for h in header)
             for fr in sorted(self.table):
                 for en, p_ef in sorted(self.table[fr].items()):
                     out += f"{fr}\t{en}\t{p_ef:.4f}\n"
             gz.write(out.encode("utf-8"))
+        write_atomic(path, buf.getvalue())
 
 
 def _index(sentences: Iterable[Sequence[str]], vocab: dict[str, int]) -> list[list[int]]:

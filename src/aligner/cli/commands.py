@@ -8,7 +8,6 @@ import json
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -224,7 +223,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         signature, test=testset.name, langpair=testset.langpair, origlang=testset.origlang or "", docs=docs
     )
     result = evaluate(
-        testset, hyps, system=system, signature=signature, comet_checkpoint=args.comet_model, want_comet="comet" in wanted
+        testset,
+        hyps,
+        system=system,
+        signature=signature,
+        comet_checkpoint=args.comet_model,
+        want_comet="comet" in wanted,
     )
     if "comet" in wanted and result.comet is None and wanted == ["comet"]:
         raise InputError(result.notes[0])
@@ -279,7 +283,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.out:
         write_atomic(args.out, json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")
     if args.report:
-        write_atomic(args.report, f"Made by:\n\n    {_command_line('aligner compare')}\n\n{table}\nSignatures:\n\n{sigs}")
+        write_atomic(
+            args.report, f"Made by:\n\n    {_command_line('aligner compare')}\n\n{table}\nSignatures:\n\n{sigs}"
+        )
     return 0
 
 
@@ -330,7 +336,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     items = list(iter_stories(args.stories))
     if args.translations and args.translations.suffix != ".jsonl":
         raise InputError(
-            f'{args.translations}: batches need a JSONL translations file ({{"source": ..., "translation": ...}} per line)'
+            f"{args.translations}: batches need a JSONL translations file "
+            '({"source": ..., "translation": ...} per line)'
         )
     progress = Progress(args.quiet)
     translator = MemoTranslator(translator_from(args, None))  # the bar counts stories, not sentences

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from enum import Enum
+from functools import cached_property
 
 
 class Kind(str, Enum):
@@ -28,6 +28,8 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class Sentence:
+    """One sentence: its 0-based id in the document, the id of its paragraph, its text."""
+
     id: int
     paragraph: int
     text: str
@@ -35,6 +37,8 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of wire copy: what kind it is, its sentences, and the markup before its text."""
+
     id: int
     kind: Kind
     sentences: tuple[Sentence, ...]
@@ -47,6 +51,9 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Document:
+    """A story: its id (the file name without suffix), paragraphs in reading order, metadata (the date tag) and
+    language."""
+
     id: str
     paragraphs: tuple[Paragraph, ...]
     metadata: tuple[tuple[str, str], ...] = field(default=())  # ("date", "2023-09"), ...

@@ -221,12 +221,13 @@ def parse_story(obj: object, where: str) -> Story:
 def iter_jsonl_stories(path: str | Path) -> Iterator[Story]:
     """Stories of a JSONL file, in file order. Blank lines are skipped."""
     p = Path(path)
-    text = decode(read_input_bytes(p), p)
+    name = "<stdin>" if is_stdio(p) else str(p)
+    text = decode(read_input_bytes(p), name)
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{p}:{n}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        yield parse_story(obj, f"{p}:{n}")
+            raise InputError(f"{name}:{n}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        yield parse_story(obj, f"{name}:{n}")

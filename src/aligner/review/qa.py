@@ -19,16 +19,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..alignment.beads import Alignment
 from ..alignment.lexicon import strip_accents
 from ..reading.document import Document, Kind
 from ..results import SEVERITIES, BeadTexts, Flag
 from ..translation.base import Translation
-from ..alignment.beads import Alignment
-
 
 # ----------------------------------------------------------------------------------------------- numbers
 
@@ -309,7 +307,9 @@ def flag_beads(
     for bead in alignment.beads:
         texts = BeadTexts.of(bead, src, mt, ref)
         # a byline is copied, not translated: comparing it with itself flags nothing real
-        copied = bool(bead.left) and all(source.paragraphs[source.sentences[i].paragraph].kind is Kind.BYLINE for i in bead.left)
+        copied = bool(bead.left) and all(
+            source.paragraphs[source.sentences[i].paragraph].kind is Kind.BYLINE for i in bead.left
+        )
         flags = [] if copied else check_bead(texts.source, texts.mt, texts.reference or "", reference is not None)
         for i in bead.left:
             t = translations[i]

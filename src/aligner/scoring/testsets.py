@@ -213,5 +213,3 @@ def eval_markdown(r: EvalResult, command: str) -> str:
         cells = [str(w.segment), w.docid, f"{w.chrf:.1f}", w.mt, w.reference]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
-
-

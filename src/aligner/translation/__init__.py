@@ -63,7 +63,7 @@ def make_translator(
     or, given the story's ``sources``, a text file with one line per source sentence); otherwise the MarianMT
     ``model`` (hub id, transformers folder or CTranslate2 folder) on ``engine``. Every other option maps to a
     CLI flag of the same name; ``threads``: CPU cores; ``shortlist``: CTranslate2's vocabulary shortlist."""
-    from .frontend import MarianTranslator, check_settings
+    from .frontend import Backend, MarianTranslator, check_settings
     from .pieces import MarianPieces
 
     if translations is not None:
@@ -86,7 +86,7 @@ def make_translator(
             resolved = resolve_model(model, revision=revision)
             ct2_dir = cached_conversion(resolved, "float32" if compute_type == "float32" else "int8")
         pieces = MarianPieces(ct2_dir)
-        backend: object = CTranslate2Backend(
+        backend: Backend = CTranslate2Backend(
             ct2_dir, compute_type=compute_type, device=device, threads=threads, shortlist=shortlist
         )
     else:
@@ -96,7 +96,7 @@ def make_translator(
         pieces = MarianPieces(resolved.path)
         backend = TransformersBackend(resolved.path, pieces, compute_type=compute_type, device=device, threads=threads)
     return MarianTranslator(
-        backend,  # type: ignore[arg-type]
+        backend,
         pieces,
         resolved,
         beam=beam,

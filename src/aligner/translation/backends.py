@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
-from .convert import ctranslate2_module, is_ct2_dir
+from .convert import ctranslate2_module
 from .frontend import Batch, Hypothesis
 from .pieces import MarianPieces
 
@@ -123,8 +123,8 @@ class TransformersBackend:
         from transformers.utils import logging as hf_logging
 
         self.version = _version("transformers")
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         if threads is not None:
             torch.set_num_threads(threads)
         if device == "auto":

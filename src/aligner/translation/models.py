@@ -137,6 +137,13 @@ def resolve_model(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISIO
     if folder.is_dir():
         check_model_dir(folder)
         return ResolvedModel(folder.resolve(), model, "local")
+    path = pull(model, revision=revision)  # probes the hub first: an unreachable one fails at once
+    return ResolvedModel(path, model, path.name if re.fullmatch(r"[0-9a-f]{40}", path.name) else revision)
+
+
+def require_hub(model: str, revision: str) -> None:
+    """Raise the one ``ModelError`` every command gives when a model must come from the hub and cannot: offline by
+    ``HF_HUB_OFFLINE``, or the hub's host not answering a 3-second TCP probe."""
     if _offline():
         raise ModelError(
             f"model {model} (revision {revision}) is not in the local Hugging Face cache and HF_HUB_OFFLINE=1 "
@@ -147,8 +154,6 @@ def resolve_model(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISIO
             f"model {model} (revision {revision}) is not in the local cache and the hub ({_endpoint()}) cannot be "
             f"reached: {_fixes(model)}"
         )
-    path = pull(model, revision=revision)
-    return ResolvedModel(path, model, path.name if re.fullmatch(r"[0-9a-f]{40}", path.name) else revision)
 
 
 def pull(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISION, local_dir: Path | None = None) -> Path:
@@ -161,8 +166,7 @@ def pull(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISION, local_
         RevisionNotFoundError,
     )
 
-    if _offline():
-        raise ModelError("HF_HUB_OFFLINE=1 is set: unset it to download models")
+    require_hub(model, revision)
 
     def fetch(filename: str) -> Path:
         return Path(
@@ -199,7 +203,8 @@ def pull(model: str = DEFAULT_MODEL, *, revision: str = DEFAULT_REVISION, local_
         ) from None
     except (HfHubHTTPError, OSError) as exc:
         raise ModelError(f"downloading {model} failed: {str(exc).splitlines()[0]}") from None
-    assert folder is not None
+    if folder is None:
+        raise ModelError(f"model {model}: nothing was downloaded")
     check_model_dir(folder)
     return folder
 
