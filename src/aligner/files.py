@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError
 
@@ -90,6 +91,15 @@ def read_input_bytes(path: str | Path) -> bytes:
         return p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p}: cannot be read ({exc.strerror})") from None
+
+
+def read_input_stream() -> BinaryIO:
+    """Standard input as a binary stream, for reading line by line (it can be read once per process)."""
+    global _stdin_read
+    if _stdin_read:
+        raise InputError("standard input (-) was already read for another input; give a file for this one")
+    _stdin_read = True
+    return sys.stdin.buffer
 
 
 def write_output(path: str | Path | None, data: str | bytes) -> None:

@@ -19,12 +19,13 @@ import json
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
-from ..files import is_stdio, read_input_bytes
+from ..files import is_stdio, read_input_bytes, read_input_stream
 from .document import Document, Kind, Paragraph, Sentence
 from .segment import split_sentences
 
@@ -218,16 +219,40 @@ def parse_story(obj: object, where: str) -> Story:
     return Story(source, reference)
 
 
-def iter_jsonl_stories(path: str | Path) -> Iterator[Story]:
-    """Stories of a JSONL file, in file order. Blank lines are skipped."""
+def iter_jsonl(path: str | Path) -> Iterator[tuple[str, Any]]:
+    """``(where, object)`` for each non-blank line of a UTF-8 JSONL file (``-``: standard input), read lazily line
+    by line, so that a file of any size streams; ``where`` is ``FILE:LINE`` for error messages."""
+    name = "<stdin>" if is_stdio(path) else str(path)
+    if is_stdio(path):
+        yield from _jsonl_lines(name, read_input_stream())
+        return
     p = Path(path)
-    name = "<stdin>" if is_stdio(p) else str(p)
-    text = decode(read_input_bytes(p), name)
-    for n, line in enumerate(text.split("\n"), start=1):
+    if not p.is_file():
+        raise InputError(f"{p}: no such file; check the path (or give - for standard input)")
+    with p.open("rb") as fh:
+        yield from _jsonl_lines(name, fh)
+
+
+def _jsonl_lines(name: str, stream: Iterable[bytes]) -> Iterator[tuple[str, Any]]:
+    for n, raw in enumerate(stream, start=1):
+        if n == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{name}:{n}: not UTF-8 (bad byte at offset {exc.start}); JSONL files must be UTF-8"
+            ) from None
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{name}:{n}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        yield parse_story(obj, f"{name}:{n}")
+        yield f"{name}:{n}", obj
+
+
+def iter_jsonl_stories(path: str | Path) -> Iterator[Story]:
+    """Stories of a JSONL file (or standard input), in file order, read lazily. Blank lines are skipped."""
+    for where, obj in iter_jsonl(path):
+        yield parse_story(obj, where)

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -68,22 +67,16 @@ class FileTranslator:
 
     @classmethod
     def from_jsonl(cls, path: str | Path) -> FileTranslator:
-        from ..reading.reader import decode
+        from ..reading.reader import iter_jsonl
 
         table: dict[str, str] = {}
-        for n, line in enumerate(decode(read_input_bytes(path), path).split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+        for where, obj in iter_jsonl(path):
             if (
                 not isinstance(obj, dict)
                 or not isinstance(obj.get("source"), str)
                 or not isinstance(obj.get("translation"), str)
             ):
-                raise InputError(f'{path}:{n}: expected {{"source": "...", "translation": "..."}}')
+                raise InputError(f'{where}: expected {{"source": "...", "translation": "..."}}')
             table[obj["source"]] = obj["translation"]
         if not table:
             raise InputError(f"{path}: no translations in the file")
