@@ -103,9 +103,7 @@ def test_null_bead_scoring_rules() -> None:
     assert w.precision_counts.strict_hit == 1 and w.precision_counts.lax_miss == 2
 
 
-def planted_runs(
-    seed: int, runs: int = 50, size: int = 20
-) -> Iterator[tuple[list[str], list[str], BeadPairs, int]]:
+def planted_runs(seed: int, runs: int = 50, size: int = 20) -> Iterator[tuple[list[str], list[str], BeadPairs, int]]:
     """50 runs of 20 consecutive LIG lines: Google MT vs post-edit, with the reference changed by
     merging 3 adjacent sentence pairs and deleting 2 sentences. Yields (mt, reference, gold beads, first line)."""
     lig = DATA / "lig-postedit-fren"

@@ -123,6 +123,7 @@ def test_hostile_story_runs_no_script(tmp_path: Path) -> None:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         page = b.new_page()
         dialogs: list[str] = []
+
         def on_dialog(dialog: Any) -> None:
             dialogs.append(dialog.message)
             dialog.dismiss()

@@ -137,7 +137,7 @@ def read_run(rundir: str | Path) -> RunResult:
         raise InputError(f"{path}: not valid JSON ({exc}); rerun `aligner run`") from None
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise InputError(
             f"{path}: not an aligner run result ({type(exc).__name__}: {exc}); rerun `aligner run`"
         ) from None

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# French typography's narrow and thin no-break spaces play the role Moses's rules give U+00A0
+_AS_NO_BREAK = str.maketrans({"\u202f": "\u00a0", "\u2009": "\u00a0", "\u200b": ""})
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200b": ""})
 
 
@@ -26,9 +28,11 @@ def _moses_fr():  # type: ignore[no-untyped-def]
 
 
 def normalize_source(text: str) -> str:
-    """French text as OPUS-MT saw it in training (Moses punctuation normalisation, plain spaces)."""
-    normalized: str = _moses_fr().normalize(text.translate(_SPACES))
-    return normalized.strip()
+    """French text as OPUS-MT saw it in training: Moses punctuation normalisation on the raw text (OPUS-MT's
+    preprocessing ran it before anything else, so its rules for no-break spaces, ``«\u00a0oui\u00a0»`` → ``"oui"``,
+    apply), then plain spaces."""
+    normalized: str = _moses_fr().normalize(text.translate(_AS_NO_BREAK))
+    return normalized.translate(_SPACES).strip()
 
 
 _SPACE_BEFORE = re.compile(r"[ \u00a0\u202f\u2009]+([:;?!])")
@@ -48,6 +52,15 @@ def _curl_double(text: str) -> str:
     return "".join(out)
 
 
+def _tighten_quotes(text: str) -> str:
+    """Moses-style ``" x "`` → ``"x"``: straight quotes paired left to right, spaces just inside each pair dropped
+    (never the text between two quotations)."""
+    parts = text.split('"')
+    for k in range(1, len(parts) - 1, 2):  # inside a complete pair
+        parts[k] = parts[k].strip(" ")
+    return '"'.join(parts)
+
+
 def english_typography(text: str) -> str:
     """English conventions for one paragraph of machine-translated English.
 
@@ -58,7 +71,7 @@ def english_typography(text: str) -> str:
     text = _GUILLEMETS.sub(lambda m: "“" + m.group(1) + "”", text)
     text = _SPACE_BEFORE.sub(r"\1", text)
     text = re.sub(r"(?<=\S)[ ]+([.,])(?=\s|$|[”\"])", r"\1", text)
-    text = re.sub(r'"\s+([^"]*?)\s+"', lambda m: '"' + m.group(1) + '"', text)  # Moses-style " x "
+    text = _tighten_quotes(text)
     text = _curl_double(text)
     text = _APOSTROPHE.sub("’", text)
     text = re.sub(r"”([.,])", r"\1”", text)

@@ -39,18 +39,44 @@ def is_ct2_dir(path: Path) -> bool:
     return (path / "model.bin").is_file() and (path / "source.spm").is_file()
 
 
+SHORTLIST_RULES = 2  # bump when vmap_lines changes: cached conversions then get their vmap.txt rebuilt
+
+
+def _shortlist_stamp() -> str | None:
+    """What a ``vmap.txt`` was built from (the rules' version, the lexicon's and word list's sha256); None when the
+    package has no lexicon."""
+    from ..alignment.lexicon import default_lexicon_path
+    from .shortlist import frequent_words_path
+
+    lexicon, frequent = default_lexicon_path(), frequent_words_path()
+    if not lexicon.is_file() or not frequent.is_file():
+        return None
+    digest = hashlib.sha256(lexicon.read_bytes() + frequent.read_bytes()).hexdigest()[:16]
+    return f"rules {SHORTLIST_RULES}, data {digest}\n"
+
+
 def write_vmap(folder: Path) -> bool:
-    """Write the lexicon shortlist ``vmap.txt`` into a CTranslate2 folder; False when there is no lexicon."""
+    """Write the lexicon shortlist ``vmap.txt`` (and ``vmap.stamp``, what it was built from) into a CTranslate2
+    folder; False when there is no lexicon."""
     from ..alignment.lexicon import Lexicon, default_lexicon_path
     from .pieces import MarianPieces
     from .shortlist import frequent_words_path, vmap_lines
 
-    lexicon, frequent = default_lexicon_path(), frequent_words_path()
-    if not lexicon.is_file() or not frequent.is_file():
+    stamp = _shortlist_stamp()
+    if stamp is None:
         return False
-    lines = vmap_lines(MarianPieces(folder), Lexicon.load(lexicon), frequent.read_text(encoding="utf-8").split())
+    words = frequent_words_path().read_text(encoding="utf-8").split()
+    lines = vmap_lines(MarianPieces(folder), Lexicon.load(default_lexicon_path()), words)
     write_atomic(folder / "vmap.txt", "\n".join(lines) + "\n")
+    write_atomic(folder / "vmap.stamp", stamp)
     return True
+
+
+def vmap_is_current(folder: Path) -> bool:
+    stamp = folder / "vmap.stamp"
+    return (
+        (folder / "vmap.txt").is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == _shortlist_stamp()
+    )
 
 
 def convert(folder: str | Path, out: str | Path, quantization: str = "int8", *, shortlist: bool = True) -> Path:
@@ -109,8 +135,8 @@ def cached_conversion(resolved: ResolvedModel, quantization: str) -> Path:
     target = _cache_root() / f"{name}-{key}-{quantization}"
     if not is_ct2_dir(target):
         convert(resolved.path, target, quantization)
-    elif not (target / "vmap.txt").is_file():
-        write_vmap(target)  # converted by an older aligner
+    elif not vmap_is_current(target):
+        write_vmap(target)  # converted by an older aligner, or the lexicon changed
     return target
 
 

@@ -68,7 +68,7 @@ def vmap_lines(
     target_vocab &= set(pieces.vocab)
     fixed: set[str] = {p for p in target_vocab if not any(c.isalpha() for c in p)}
     for word in list(frequent_words)[:frequent]:
-        fixed |= _target_pieces(pieces, word)
+        fixed |= _target_pieces(pieces, word) & target_vocab
     rules: dict[tuple[str, ...], set[str]] = {}
     for fr, translations in lexicon.table.items():
         targets: set[str] = set()
