@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from .alignment.beads import Alignment, format_vecalign, identity_alignment
@@ -52,7 +53,7 @@ def translate_document(doc: Document, translator: Translator) -> tuple[Translati
                 out.append(Translation(s.text))
                 continue
             t = next(done)
-            out.append(Translation(t.text.upper(), t.unk, t.chunks, t.hit_length_limit) if p.kind is Kind.HEADER else t)
+            out.append(replace(t, text=t.text.upper()) if p.kind is Kind.HEADER else t)
     return tuple(out)
 
 

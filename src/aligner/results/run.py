@@ -157,6 +157,7 @@ class RunResult:
                     "unk": list(t.unk),
                     "chunks": t.chunks,
                     "hit_length_limit": t.hit_length_limit,
+                    "origin": t.origin,
                 }
                 for i, t in enumerate(self.translations)
             ],
@@ -184,7 +185,9 @@ class RunResult:
         )
         alignment = Alignment(beads, signature.align, signature.align_settings, signature.lexicon)
         translations = tuple(
-            Translation(str(m["text"]), tuple(m["unk"]), int(m["chunks"]), bool(m["hit_length_limit"]))
+            Translation(
+                str(m["text"]), tuple(m["unk"]), int(m["chunks"]), bool(m["hit_length_limit"]), str(m["origin"])
+            )
             for m in data["mt"]
         )
         scores = None

@@ -7,8 +7,10 @@ translate-toolkit (``translate.storage.tmx`` / ``xliff``), not by hand:
 - TMX: French ↔ reference English (the human translation, what a translation memory wants; the MT
   when there is no reference), ``tuid="bead-K"``, and ``<prop>``s ``x-aligner-bead``, ``x-aligner-kind``,
   ``x-aligner-mt``, ``x-aligner-flags``; the same facts as ``<note>``s, which translate-toolkit reads back.
-- XLIFF 1.2: source French, target the MT (state ``needs-review-translation``), the reference as
-  ``<alt-trans origin="reference">``, flags as notes, ``id="bead-K"``.
+- XLIFF 1.2, valid against the OASIS strict schema: one ``<file original="STORY-ID">``; per bead a
+  ``<trans-unit id="bead-K">`` with the French as source, the MT as target (state ``needs-review-translation``,
+  not approved), the reference as ``<alt-trans origin="reference">`` and the flags as ``<note from="aligner">``.
+  ``xliff_document`` also takes a review per unit (another target state, more notes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,21 +108,97 @@ def to_tmx(result: RunResult, units: list[Unit]) -> bytes:
     return bytes(store)
 
 
-def to_xliff(result: RunResult, units: list[Unit]) -> bytes:
+# the values XLIFF 1.2 allows for <target state>; a custom state is written "x-NAME"
+XLIFF_STATES = (
+    "final",
+    "needs-adaptation",
+    "needs-l10n",
+    "needs-review-adaptation",
+    "needs-review-l10n",
+    "needs-review-translation",
+    "needs-translation",
+    "new",
+    "signed-off",
+    "translated",
+)
+APPROVED_STATES = ("final", "signed-off")
+_CUSTOM_STATE = re.compile(r"x-\S+")
+# translate-toolkit's own skeleton is XLIFF 1.1 with <file original="NoName">: start from a 1.2 one instead
+_XLIFF_SKELETON = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+    b'<file original="" source-language="fr" target-language="en" datatype="plaintext"><body/></file></xliff>'
+)
+
+
+@dataclass(frozen=True)
+class XliffNote:
+    """A ``<note from="AUTHOR">TEXT</note>`` (translate-toolkit strips the text and writes no note when it is empty)."""
+
+    text: str
+    author: str
+
+
+@dataclass(frozen=True)
+class UnitReview:
+    """Where one XLIFF unit stands: its target's ``state`` and the notes written after the QA flags' note.
+
+    ``state`` is one of ``XLIFF_STATES`` or ``x-NAME``. Only ``final`` and ``signed-off`` make the unit
+    ``approved="yes"``. The default is the MT awaiting review.
+    """
+
+    state: str = "needs-review-translation"
+    notes: tuple[XliffNote, ...] = ()
+
+
+def _check_reviews(units: Sequence[Unit], reviews: Mapping[int, UnitReview]) -> None:
+    ids = {u.id for u in units}
+    for bead, review in sorted(reviews.items()):
+        if bead not in ids:
+            raise InputError(f"a review for bead {bead}, which is not among the {len(ids)} exported units")
+        if review.state not in XLIFF_STATES and not _CUSTOM_STATE.fullmatch(review.state):
+            raise InputError(
+                f"bead {bead}: {review.state!r} is not an XLIFF 1.2 state; use one of {', '.join(XLIFF_STATES)}, "
+                "or x-NAME for a custom state"
+            )
+
+
+def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, UnitReview] | None = None) -> bytes:
+    """XLIFF 1.2 of one story's units, valid against the OASIS strict schema; ``story_id`` is ``<file original>``.
+
+    ``reviews`` maps a unit's id (bead K, 0-based) to its review; a unit without one gets ``UnitReview()``.
+    """
+    from lxml import etree
     from translate.storage import xliff
 
-    store: Any = xliff.xlifffile(sourcelanguage="fr", targetlanguage="en")
+    reviews = reviews or {}
+    _check_reviews(units, reviews)
+    store: Any = xliff.xlifffile.parsestring(_XLIFF_SKELETON)
+    store.setfilename(store.getfilenode(""), story_id)
     for u in units:
-        unit = store.addsourceunit(u.source)
+        review = reviews.get(u.id, UnitReview())
+        unit = store.addsourceunit(u.source, filename=story_id)
         unit.setid(f"bead-{u.id}")
-        unit.target = u.mt
-        unit.xmlelement.find(unit.namespaced("target")).set("state", "needs-review-translation")
-        unit.xmlelement.attrib.pop("approved", None)  # machine translation: not approved until reviewed
+        unit.target = u.mt  # translate-toolkit also sets approved="yes" and state="translated": both redone here
+        unit.xmlelement.find(unit.namespaced("target")).set("state", review.state)
+        if review.state in APPROVED_STATES:
+            unit.xmlelement.set("approved", "yes")
+        else:
+            unit.xmlelement.attrib.pop("approved", None)
         if u.reference is not None:
             unit.addalttrans(u.reference, origin="reference", lang="en")
         if u.flags:
             unit.addnote(_flag_text(u.flags), origin="aligner")
+        for note in review.notes:
+            unit.addnote(note.text, origin=note.author)
+    # each unit is made in translate-toolkit's default (1.1) namespace, then moved: drop the unused declaration
+    etree.cleanup_namespaces(store.document)
     return bytes(store)
+
+
+def to_xliff(result: RunResult, units: list[Unit]) -> bytes:
+    """The export's XLIFF: every unit awaits review."""
+    return xliff_document(result.source.id, units)
 
 
 def to_tsv(result: RunResult, units: list[Unit]) -> bytes:

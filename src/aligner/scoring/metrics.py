@@ -6,11 +6,37 @@ revision, engine, beam, aligner settings, package version) so that a number says
 Unaligned sentences count against the MT: a bead with no reference side is scored as the MT
 against an empty reference (extra words lower precision), and a bead with no MT side as an empty
 hypothesis against its reference (missing words lower recall and BLEU's brevity penalty).
+
+Why statistics are summed here rather than by ``corpus_score``
+-------------------------------------------------------------
+A story is scored as a corpus several times over: all its beads, each paragraph's beads, each length
+bucket's beads, and every bead on its own. sacreBLEU's public API (``corpus_score``/``sentence_score``)
+tokenises and counts every segment anew on each call, and has no way to score groups of one corpus. Its
+BLEU, chrF and TER are sums over segments, though: a corpus score is computed from the element-wise sum of
+per-segment statistics (this is how its own bootstrap and paired tests resample, in
+``sacrebleu/significance.py``). So each metric's statistics are extracted once per segment and every group
+is scored from its segments' statistics, through the same sacreBLEU code that ``corpus_score`` runs. The
+sacreBLEU (2.x) internals relied on, each pinned by ``tests/test_metrics_speed.py``:
+
+- ``Metric._extract_corpus_statistics(hyps, [refs])``: one statistics list per segment (what ``corpus_score``
+  computes before aggregating);
+- ``Metric._aggregate_and_compute(stats)``: the score of the summed statistics (what ``corpus_score`` returns;
+  with a single segment, what ``sentence_score`` returns, so sentence BLEU with effective order is that of
+  a ``BLEU(effective_order=True)`` on the bead's statistics);
+- chrF++'s statistics are chrF's (``[hyp, ref, match]`` per character order 1-6) followed by its word-order
+  triples, so chrF is read off chrF++'s first ``3 * char_order`` numbers (one reference per segment: no
+  best-reference choice that could differ between the two);
+- ``TER._cache_references`` (reference tokenisation) and ``sacrebleu.metrics.lib_ter`` (its edit-distance
+  constants, ``_perform_shift``, ``_flip_trace``, ``trace_to_alignment``): TER's per-segment edit distance is
+  sacreBLEU's algorithm, ported below with the same beam, cache and tie-breaking and faster inner loops,
+  because TER alone was a third of a batch's scoring time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -18,28 +44,107 @@ from typing import Any
 from ..alignment.beads import Alignment
 from ..results import BeadScore, BeadTexts, Bucket, DocumentScores, MetricScore, ParagraphScore, Scores, rounded
 
+Stats = list[list[Any]]  # one sacreBLEU statistics list per segment (ints; TER's reference length is a float)
+
+
+@dataclass(frozen=True)
+class _Metrics:
+    """sacreBLEU metric objects with the settings of the sacrebleu CLI, and their signatures (one reference)."""
+
+    bleu: Any
+    chrf: Any
+    chrfpp: Any
+    ter: Any
+    signatures: dict[str, str]
+
+
+@lru_cache(maxsize=2)
+def _metrics(lowercase: bool) -> _Metrics:
+    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.chrf import CHRF
+    from sacrebleu.metrics.ter import TER
+
+    makers: dict[str, Any] = {
+        "bleu": lambda: BLEU(lowercase=lowercase),
+        "chrf": lambda: CHRF(lowercase=lowercase),
+        "chrfpp": lambda: CHRF(word_order=2, lowercase=lowercase),
+        "ter": lambda: TER(),  # case-insensitive by default, as in the sacrebleu CLI
+    }
+    signatures = {}
+    for key, make in makers.items():
+        # sacreBLEU learns the number of references (part of the signature) when it reads them
+        probe = make()
+        probe.corpus_score(["a"], [["a"]])
+        signatures[key] = str(probe.get_signature())
+    return _Metrics(*(make() for make in makers.values()), signatures=signatures)
+
+
+@dataclass(frozen=True)
+class _SegmentStatistics:
+    """sacreBLEU's statistics of each segment of a corpus, extracted once; ``scores`` scores any group of them.
+
+    Layouts (sacreBLEU's): BLEU ``[hyp_len, ref_len, correct_1..4, total_1..4]``; chrF ``[hyp, ref, match]``
+    per character order 1-6, chrF++ the same followed by word orders 1-2; TER ``[edits, reference length]``.
+    """
+
+    metrics: _Metrics
+    bleu: Stats
+    chrf: Stats
+    chrfpp: Stats | None
+    ter: Stats | None
+
+    @classmethod
+    def extract(
+        cls, hyps: Sequence[str], refs: Sequence[str], *, chrfpp: bool, ter: bool, lowercase: bool = False
+    ) -> _SegmentStatistics:
+        metrics = _metrics(lowercase)
+        hyps, references = list(hyps), [list(refs)]
+        bleu = metrics.bleu._extract_corpus_statistics(hyps, references)
+        if chrfpp:
+            plus = metrics.chrfpp._extract_corpus_statistics(hyps, references)
+            chars = 3 * metrics.chrf.char_order
+            chrf = [s[:chars] for s in plus]
+        else:
+            plus = None
+            chrf = metrics.chrf._extract_corpus_statistics(hyps, references)
+        return cls(metrics, bleu, chrf, plus, _ter_statistics(metrics.ter, hyps, refs) if ter else None)
+
+    def scores(self, segments: Sequence[int], *, chrfpp: bool, ter: bool) -> Scores:
+        """Corpus scores of ``segments`` (0-based ids, in order): what ``corpus_score`` gives on those lines."""
+
+        def score(key: str, stats: Stats | None) -> MetricScore:
+            if stats is None:
+                raise ValueError(f"{key} statistics were not extracted")
+            s = getattr(self.metrics, key)._aggregate_and_compute([stats[k] for k in segments])
+            return MetricScore(s.name, rounded(s.score), self.metrics.signatures[key])
+
+        return Scores(
+            bleu=score("bleu", self.bleu),
+            chrf=score("chrf", self.chrf),
+            ter=score("ter", self.ter) if ter else None,
+            chrfpp=score("chrfpp", self.chrfpp) if chrfpp else None,
+        )
+
+    def sentence_score(self, k: int) -> BeadScore:
+        """``sentence_scores`` of segment ``k``, from its statistics."""
+        bleu, _ = _sentence_metrics()
+        return BeadScore(
+            rounded(bleu._aggregate_and_compute([self.bleu[k]]).score),
+            rounded(self.metrics.chrf._aggregate_and_compute([self.chrf[k]]).score),
+        )
+
 
 def corpus_scores(
     hyps: Sequence[str], refs: Sequence[str], *, ter: bool = True, chrfpp: bool = True, lowercase: bool = False
 ) -> Scores:
     """Corpus BLEU, chrF, chrF++ (and TER) of line-parallel hypotheses and references, as the sacrebleu CLI
     computes them (``lowercase``: its ``-lc``)."""
-    from sacrebleu.metrics.bleu import BLEU
-    from sacrebleu.metrics.chrf import CHRF
-    from sacrebleu.metrics.ter import TER
-
     if len(hyps) != len(refs):
         raise ValueError(f"{len(hyps)} hypotheses but {len(refs)} references")
-    metrics: dict[str, Any] = {"bleu": BLEU(lowercase=lowercase), "chrf": CHRF(lowercase=lowercase)}
-    if chrfpp:
-        metrics["chrfpp"] = CHRF(word_order=2, lowercase=lowercase)
-    if ter:
-        metrics["ter"] = TER()  # case-insensitive by default, as in the sacrebleu CLI
-    results = {}
-    for key, metric in metrics.items():
-        s = metric.corpus_score(list(hyps), [list(refs)])
-        results[key] = MetricScore(s.name, rounded(s.score), str(metric.get_signature()))
-    return Scores(**results)
+    metrics = _metrics(lowercase)
+    metrics.bleu._check_corpus_score_args(list(hyps), [list(refs)])  # sacreBLEU's own errors for bad input
+    stats = _SegmentStatistics.extract(hyps, refs, chrfpp=chrfpp, ter=ter, lowercase=lowercase)
+    return stats.scores(range(len(hyps)), chrfpp=chrfpp, ter=ter)
 
 
 def sentence_scores(hyp: str, ref: str) -> BeadScore:
@@ -67,19 +172,24 @@ def length_buckets(pairs: Sequence[tuple[str, str]], edges: Sequence[int] = LENG
     The first bucket, "0", holds segments with no reference at all (MT that nothing matches);
     then ``edges[0]``–``edges[1]-1`` words and so on, the last open-ended.
     """
+    hyps, refs = [h for h, _ in pairs], [r for _, r in pairs]
+    stats = _SegmentStatistics.extract(hyps, refs, chrfpp=False, ter=False) if pairs else None
+    return _length_buckets(refs, stats, edges)
+
+
+def _length_buckets(
+    refs: Sequence[str], stats: _SegmentStatistics | None, edges: Sequence[int] = LENGTH_EDGES
+) -> tuple[Bucket, ...]:
     labels = ["0"] + [f"{lo}-{hi - 1}" for lo, hi in pairwise(edges)] + [f"{edges[-1]}+"]
     groups: list[list[int]] = [[] for _ in labels]
-    for k, (_, ref) in enumerate(pairs):
+    for k, ref in enumerate(refs):
         n = len(ref.split())
         slot = 0 if n == 0 else 1 + sum(1 for e in edges[1:] if n >= e)
         groups[slot].append(k)
-    out = []
-    for label, ks in zip(labels, groups):
-        scores = (
-            corpus_scores([pairs[k][0] for k in ks], [pairs[k][1] for k in ks], ter=False, chrfpp=False) if ks else None
-        )
-        out.append(Bucket(label, tuple(ks), scores))
-    return tuple(out)
+    return tuple(
+        Bucket(label, tuple(ks), stats.scores(ks, chrfpp=False, ter=False) if ks and stats else None)
+        for label, ks in zip(labels, groups)
+    )
 
 
 def worst(per_segment: Sequence[BeadScore], n: int = 10) -> tuple[int, ...]:
@@ -100,11 +210,16 @@ def score_document(
     paragraph of its first MT sentence, and a reference-only bead to the paragraph before it.
     """
     texts = [BeadTexts.of(b, mt, mt, reference) for b in alignment.beads]
-    pairs = [(t.mt, t.reference or "") for t in texts]
+    hyps = [t.mt for t in texts]
+    refs = [t.reference or "" for t in texts]
     # TER of a whole story as one segment costs tens of seconds (shift search); it is given per bead.
     document = corpus_scores([" ".join(t for t in mt if t)], [" ".join(t for t in reference if t)], ter=False)
-    beads = corpus_scores([h for h, _ in pairs], [r for _, r in pairs])
-    per_bead = tuple(sentence_scores(h, r) for h, r in pairs)
+    stats = _SegmentStatistics.extract(hyps, refs, chrfpp=True, ter=True)
+    beads = stats.scores(range(len(texts)), chrfpp=True, ter=True)
+    per_bead = tuple(
+        BeadScore(100.0, 100.0) if not h and not r else stats.sentence_score(k)
+        for k, (h, r) in enumerate(zip(hyps, refs))
+    )
     groups: dict[int, list[int]] = {}
     current = paragraph_of[0] if paragraph_of else 0
     for k, bead in enumerate(alignment.beads):
@@ -112,11 +227,213 @@ def score_document(
             current = paragraph_of[bead.left[0]]
         groups.setdefault(current, []).append(k)
     per_paragraph = tuple(
-        ParagraphScore(
-            p,
-            tuple(ks),
-            corpus_scores([pairs[k][0] for k in ks], [pairs[k][1] for k in ks], ter=False),
-        )
-        for p, ks in sorted(groups.items())
+        ParagraphScore(p, tuple(ks), stats.scores(ks, chrfpp=True, ter=False)) for p, ks in sorted(groups.items())
     )
-    return DocumentScores(document, beads, per_bead, per_paragraph, length_buckets(pairs), worst(per_bead))
+    return DocumentScores(document, beads, per_bead, per_paragraph, _length_buckets(refs, stats), worst(per_bead))
+
+
+# --- TER: sacreBLEU's edit distance (sacrebleu.metrics.lib_ter, 2.x), ported for speed ---------------------------
+#
+# Same algorithm step for step: the shift search (Tercom's candidate ranking), the beam around the length-scaled
+# diagonal, the cache of matrix rows by hypothesis prefix and the tie-breaking of edit operations (no-op or
+# substitution, then deletion, then insertion; strictly-better only). What differs is bookkeeping: a row is a list
+# of costs beside a list of operations instead of (cost, op) tuples, and shift candidates are found from an index
+# of reference word positions instead of trying every (hypothesis, reference) position pair. The tests compare
+# every segment statistic with sacreBLEU's own on real MT and on generated near-misses.
+
+
+def _ter_statistics(ter: Any, hyps: Sequence[str], refs: Sequence[str]) -> Stats:
+    """``ter._extract_corpus_statistics(hyps, [refs])``, with the edit distance below."""
+    stats: Stats = []
+    for hyp, ref_info in zip(hyps, ter._cache_references([list(refs)])):
+        words_hyp = ter._preprocess_segment(hyp).split()
+        ref_words: list[list[str]] = ref_info["ref_words"]
+        best, ref_lengths = None, 0
+        for words_ref in ref_words:
+            edits, ref_len = _translation_edit_rate(words_hyp, words_ref)
+            ref_lengths += ref_len
+            best = edits if best is None else min(best, edits)
+        stats.append([best, ref_lengths / len(ref_words)])
+    return stats
+
+
+def _translation_edit_rate(words_hyp: list[str], words_ref: list[str]) -> tuple[int, int]:
+    """(number of edits, reference length): ``lib_ter.translation_edit_rate``."""
+    from sacrebleu.metrics import lib_ter
+
+    if not words_ref:
+        return len(words_hyp), 0
+    distance = _BeamEditDistance(words_ref)
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(words_ref):
+        positions.setdefault(word, []).append(j)
+    shifts, checked = 0, 0
+    words = words_hyp
+    while True:
+        delta, shifted, checked = _shift(words, words_ref, positions, distance, checked)
+        if checked >= lib_ter._MAX_SHIFT_CANDIDATES or delta <= 0:
+            break
+        shifts += 1
+        words = shifted
+    edits, _ = distance(words)
+    return shifts + edits, len(words_ref)
+
+
+def _shift(
+    words_h: list[str],
+    words_r: list[str],
+    positions: dict[str, list[int]],
+    distance: _BeamEditDistance,
+    checked: int,
+) -> tuple[int, list[str], int]:
+    """The shift that lowers the edit distance most: (gain, shifted words, candidates checked so far)."""
+    from sacrebleu.metrics import lib_ter
+
+    pre_score, inverse_trace = distance(words_h)
+    align, ref_err, hyp_err = lib_ter.trace_to_alignment(lib_ter._flip_trace(inverse_trace))
+    best: tuple[int, int, int, int, list[str]] | None = None
+    for start_h, start_r, length in _shifted_pairs(words_h, words_r, positions):
+        if sum(hyp_err[start_h : start_h + length]) == 0 or sum(ref_err[start_r : start_r + length]) == 0:
+            continue
+        if start_h <= align[start_r] < start_h + length:
+            continue
+        prev_idx = -1
+        for offset in range(-1, length):
+            if start_r + offset == -1:
+                idx = 0
+            elif start_r + offset in align:
+                idx = align[start_r + offset] + 1
+            else:
+                break
+            if idx == prev_idx:
+                continue
+            prev_idx = idx
+            shifted = lib_ter._perform_shift(words_h, start_h, length, idx)
+            candidate = (pre_score - distance(shifted)[0], length, -start_h, -idx, shifted)
+            checked += 1
+            if not best or candidate > best:
+                best = candidate
+        if checked >= lib_ter._MAX_SHIFT_CANDIDATES:
+            break
+    if not best:
+        return 0, words_h, checked
+    return best[0], best[4], checked
+
+
+def _shifted_pairs(
+    words_h: list[str], words_r: list[str], positions: dict[str, list[int]]
+) -> Iterator[tuple[int, int, int]]:
+    """``lib_ter._find_shifted_pairs``: (h_start, r_start, length) of equal runs, in its order. It tries every
+    position pair; only pairs whose first words are equal yield anything, so those are looked up instead."""
+    from sacrebleu.metrics.lib_ter import _MAX_SHIFT_DIST, _MAX_SHIFT_SIZE
+
+    n_h, n_r = len(words_h), len(words_r)
+    for start_h in range(n_h):
+        for start_r in positions.get(words_h[start_h], ()):
+            if abs(start_r - start_h) > _MAX_SHIFT_DIST:
+                continue
+            length = 0
+            while words_h[start_h + length] == words_r[start_r + length] and length < _MAX_SHIFT_SIZE:
+                length += 1
+                yield start_h, start_r, length
+                if n_h == start_h + length or n_r == start_r + length:
+                    break
+
+
+_Row = tuple[list[int], list[str]]  # costs and operations of one row of the edit-distance matrix
+
+
+class _BeamEditDistance:
+    """``lib_ter.BeamEditDistance``: edit distance to a fixed reference, with a beam, a row cache and the trace.
+
+    Row ``i`` of the matrix is the hypothesis prefix of ``i`` words against every reference prefix (``j`` = 0
+    … ``len(reference)``); rows are cached in a trie keyed by hypothesis words.
+    """
+
+    def __init__(self, words_ref: list[str]) -> None:
+        from sacrebleu.metrics import lib_ter
+
+        self._lib = lib_ter
+        self._ref = words_ref
+        n_r = len(words_ref)
+        self._initial: _Row = ([j * lib_ter._COST_INS for j in range(n_r + 1)], [lib_ter._OP_INS] * (n_r + 1))
+        self._cache: dict[str, tuple[dict[str, Any], _Row]] = {}
+        self._cache_size = 0
+
+    def __call__(self, words_hyp: list[str]) -> tuple[int, str]:
+        """(edit distance, trace of operations rewriting the hypothesis into the reference)."""
+        node = self._cache
+        rows = [self._initial]
+        for word in words_hyp:
+            if word not in node:
+                break
+            node, row = node[word]
+            rows.append(row)
+        cached = len(rows)
+        distance, trace = self._edit_distance(words_hyp, rows)
+        if self._cache_size < self._lib._MAX_CACHE_SIZE:
+            node = self._cache
+            for word in words_hyp[: cached - 1]:
+                node = node[word][0]
+            for word, row in zip(words_hyp[cached - 1 :], rows[cached:]):
+                if word not in node:
+                    node[word] = ({}, row)
+                    self._cache_size += 1
+                node = node[word][0]
+        return distance, trace
+
+    def _edit_distance(self, words_h: list[str], rows: list[_Row]) -> tuple[int, str]:
+        """Extends ``rows`` (the cached ones, row 0 first) to the whole hypothesis; returns (distance, trace)."""
+        lib = self._lib
+        infinity, op_nop, op_sub, op_ins, op_del, op_undef = (
+            lib._INT_INFINITY,
+            lib._OP_NOP,
+            lib._OP_SUB,
+            lib._OP_INS,
+            lib._OP_DEL,
+            lib._OP_UNDEF,
+        )
+        ref, n_r, n_h = self._ref, len(self._ref), len(words_h)
+        length_ratio = n_r / n_h if words_h else 1
+        beam = math.ceil(length_ratio / 2 + lib._BEAM_WIDTH) if lib._BEAM_WIDTH < length_ratio / 2 else lib._BEAM_WIDTH
+        prev = rows[-1][0]
+        for i in range(len(rows), n_h + 1):
+            diagonal = math.floor(i * length_ratio)
+            lo = max(0, diagonal - beam)
+            hi = n_r + 1 if i == n_h else min(n_r + 1, diagonal + beam)
+            costs = [infinity] * (n_r + 1)
+            ops = [op_undef] * (n_r + 1)
+            word = words_h[i - 1]
+            if lo == 0:
+                costs[0], ops[0] = prev[0] + lib._COST_DEL, op_del
+                lo = 1
+            left = costs[lo - 1]
+            for j in range(lo, hi):
+                if word == ref[j - 1]:
+                    cost, op = prev[j - 1], op_nop
+                else:
+                    cost, op = prev[j - 1] + lib._COST_SUB, op_sub
+                if cost >= infinity:  # sacreBLEU starts every cell at infinity and only takes strictly lower costs
+                    cost, op = infinity, op_undef
+                if prev[j] + lib._COST_DEL < cost:
+                    cost, op = prev[j] + lib._COST_DEL, op_del
+                if left + lib._COST_INS < cost:
+                    cost, op = left + lib._COST_INS, op_ins
+                costs[j] = left = cost
+                ops[j] = op
+            rows.append((costs, ops))
+            prev = costs
+        trace: list[str] = []
+        i, j = n_h, n_r
+        while i > 0 or j > 0:
+            op = rows[i][1][j]
+            trace.append(op)
+            if op in (op_sub, op_nop):
+                i, j = i - 1, j - 1
+            elif op == op_ins:
+                j -= 1
+            elif op == op_del:
+                i -= 1
+            else:
+                raise RuntimeError(f"TER edit distance: unknown operation {op!r}")
+        return rows[-1][0][n_r], "".join(reversed(trace))

@@ -26,6 +26,7 @@ class Translation:
     unk: tuple[str, ...] = ()  # source pieces the vocabulary lacks (decoding drops them silently)
     chunks: int = 1  # >1: the sentence was longer than the model's limit and split at clauses
     hit_length_limit: bool = False  # generation stopped at the length cap, not at </s>
+    origin: str = "mt"  # "mt": made by the translator; "memory": an exact match in a translation memory
 
 
 @runtime_checkable
