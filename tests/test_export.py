@@ -1,26 +1,48 @@
 """Exports of a run for CAT tools and data teams: units, TSV and JSONL byte for byte, TMX and XLIFF read back
-with translate-toolkit, and ``export_run``'s errors.
+with translate-toolkit, XLIFF checked against the OASIS XLIFF 1.2 strict schema (offline: xliff_schema.py), and
+``export_run``'s errors.
 
 The run is made by hand (a 2-1 bead, a 1-1 bead with quotes, a 0-1 bead; flags on two of them) so that every
-expected byte can be written down from the inputs.
+expected byte can be written down from the inputs. The XLIFF is also checked on a real run (``run_story`` on a
+parsed story, translated from a table), with and without a reference.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from translate.storage import tmx, xliff
+from translate.storage.workflow import StateEnum
 
 from aligner.alignment.beads import Alignment, Bead
 from aligner.errors import InputError
-from aligner.pipeline import read_run, write_run
+from aligner.pipeline import read_run, run_story, write_run
 from aligner.reading.document import Document, Kind, Paragraph, Sentence
+from aligner.reading.reader import parse_text
 from aligner.results import BeadScore, DocumentScores, Flag, MetricScore, RunResult, Scores
-from aligner.review.export import FORMATS, Unit, export_run, to_jsonl, to_tmx, to_tsv, to_xliff, units_of
+from aligner.review.export import (
+    FORMATS,
+    Unit,
+    UnitReview,
+    XliffNote,
+    export_run,
+    to_jsonl,
+    to_tmx,
+    to_tsv,
+    to_xliff,
+    units_of,
+    xliff_document,
+)
 from aligner.signature import Signature
 from aligner.translation.base import Translation
+from aligner.translation.memory import FileTranslator
+from xliff_schema import STRICT_XSD, XML_XSD, XSD_DIR, validate_xliff_strict
 
 SOURCE = Document(
     "story-1",
@@ -43,6 +65,7 @@ SCORES = Scores(MetricScore("BLEU", 40.0, SACREBLEU), MetricScore("chrF2", 55.0,
 UNTRANSLATED = Flag("untranslated", "error", "French left in the English: rêve")
 OMISSION = Flag("omission", "warning", "no MT")
 NOTE = Flag("note", "info", "a 0-1 bead")
+XLIFF_1_2 = "urn:oasis:names:tc:xliff:document:1.2"
 
 
 def hand_made_run(reference: bool = True) -> RunResult:
@@ -249,19 +272,221 @@ def test_xliff_without_reference_has_no_alternatives() -> None:
     assert all(u.getalttrans() == [] for u in store.units)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: export.py's docstring promises XLIFF 1.2 but to_xliff writes translate-toolkit's default, "
-    'version="1.1" in the urn:oasis:names:tc:xliff:document:1.1 namespace',
-)
 def test_xliff_is_version_1_2() -> None:
     from lxml import etree
 
     result = hand_made_run()
-    root = etree.fromstring(to_xliff(result, units_of(result)))
+    data = to_xliff(result, units_of(result))
+    root = etree.fromstring(data)
     assert root.get("version") == "1.2"
-    assert root.tag == "{urn:oasis:names:tc:xliff:document:1.2}xliff"
+    assert root.tag == f"{{{XLIFF_1_2}}}xliff"
+    assert {etree.QName(e).namespace for e in root.iter()} == {XLIFF_1_2}  # no element left in 1.1
+    assert b"document:1.1" not in data  # nor its namespace declaration
+    (file,) = root
+    assert file.tag == f"{{{XLIFF_1_2}}}file"
+    assert dict(file.attrib) == {
+        "original": "story-1",
+        "source-language": "fr",
+        "target-language": "en",
+        "datatype": "plaintext",
+    }
+
+
+@pytest.mark.parametrize("reference", [True, False], ids=["with-reference", "without-reference"])
+def test_xliff_of_the_hand_made_run_is_strict_1_2(reference: bool) -> None:
+    result = hand_made_run(reference)
+    assert validate_xliff_strict(to_xliff(result, units_of(result))) == []
+
+
+def test_xliff_of_no_units_is_strict_1_2() -> None:
+    data = xliff_document("story-0", [])
+    assert validate_xliff_strict(data) == []
+    assert xliff.xlifffile.parsestring(data).units == []
+
+
+# ----------------------------------------------------------------------------------------------- XLIFF of a real run
+
+STORY = """PARIS (AP) — Le maire a annoncé 3 nouvelles lignes de tram & de bus.
+
+« C'est un <grand> jour », a-t-il dit. Les travaux commenceront en mai.
+
+The Associated Press
+"""
+TABLE = {
+    "PARIS (AP) — Le maire a annoncé 3 nouvelles lignes de tram & de bus.": (
+        "PARIS (AP) — The mayor announced 4 new tram & bus lines."  # a wrong number: a QA flag
+    ),
+    "« C'est un <grand> jour », a-t-il dit.": "“It is a <great> day,” he said.",
+    "Les travaux commenceront en mai.": "Work will begin in May.",
+}
+STORY_REFERENCE = """PARIS (AP) — The mayor announced three new tram and bus lines. “It is a great day,” he said.
+
+Work will begin in May. Residents welcomed the news.
+
+The Associated Press
+"""
+
+
+def real_run(reference: bool) -> RunResult:
+    """A story read, translated from a table, aligned, scored and checked by the pipeline, as ``aligner run`` does."""
+    source = parse_text(STORY, doc_id="ap-paris-tram")
+    ref = parse_text(STORY_REFERENCE, doc_id="ap-paris-tram", lang="en") if reference else None
+    return run_story(source, FileTranslator(TABLE, name="table"), ref)
+
+
+@pytest.fixture(params=[True, False], ids=["with-reference", "without-reference"])
+def exported_real_run(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[RunResult, bytes]:
+    """A real run, written as a run directory and exported by ``export_run`` (what ``aligner export`` calls)."""
+    result = real_run(request.param)
+    assert any(result.flags)  # precondition: the notes are exercised
+    out = tmp_path / "story.xliff"
+    assert export_run(write_run(result, tmp_path / "run"), "xliff", out) == len(result.beads)
+    return result, out.read_bytes()
+
+
+def test_xliff_of_a_real_run_is_valid_strict_1_2(exported_real_run: tuple[RunResult, bytes]) -> None:
+    _, data = exported_real_run
+    assert validate_xliff_strict(data) == []
+
+
+def test_xliff_of_a_real_run_reads_back(exported_real_run: tuple[RunResult, bytes]) -> None:
+    result, data = exported_real_run
+    expected = units_of(result)
+    store = xliff.xlifffile.parsestring(data)
+    assert store.getfilenames() == ["ap-paris-tram"]  # <file original> is the story id
+    assert store.getsourcelanguage() == "fr" and store.gettargetlanguage() == "en"
+    units = store.units
+    assert [u.xmlelement.get("id") for u in units] == [f"bead-{u.id}" for u in expected]
+    assert [u.getid() for u in units] == [f"ap-paris-tram\x04bead-{u.id}" for u in expected]
+    assert [(u.source, u.target) for u in units] == [(u.source, u.mt) for u in expected]
+    assert units[1].source == "« C'est un <grand> jour », a-t-il dit."  # markup-like text stays text
+    for unit in units:
+        assert unit.getlanguageNode(lang=None, index=1).get("state") == "needs-review-translation"
+        assert not unit.isapproved() and unit.isreview()
+    assert [unit.getnotes("aligner") for unit in units] == [
+        "; ".join(f"{f['code']} ({f['severity']}): {f['reason']}" for f in u.flags) for u in expected
+    ]
+    assert units[0].getnotes() == "numbers (error): numbers differ; missing from the MT: 3; not in the source: 4"
+    assert [[alt.target for alt in unit.getalttrans("reference")] for unit in units] == [
+        [] if u.reference is None else [u.reference] for u in expected
+    ]
+    if result.reference is not None:
+        assert units[2].getalttrans()[0].target == "Work will begin in May. Residents welcomed the news."
+
+
+# ----------------------------------------------------------------------------------------------- XLIFF with reviews
+
+
+@pytest.mark.parametrize(
+    ("state", "approved", "state_n"),
+    [
+        ("needs-review-translation", False, StateEnum.NEEDS_REVIEW),
+        ("translated", False, StateEnum.UNREVIEWED),
+        ("final", True, StateEnum.FINAL + 1),  # translate-toolkit ranks final above signed-off
+        ("signed-off", True, StateEnum.FINAL),
+        ("new", False, StateEnum.NEEDS_WORK),  # "new" with a target counts as needing work
+        ("x-aligner-rejected", False, StateEnum.NEEDS_WORK),  # a custom state is unknown to it: the same
+    ],
+)
+def test_xliff_unit_states(state: str, approved: bool, state_n: int) -> None:
+    result = hand_made_run()
+    data = xliff_document("story-1", units_of(result), {1: UnitReview(state)})
+    assert validate_xliff_strict(data) == []
+    units = xliff.xlifffile.parsestring(data).units
+    assert units[1].getlanguageNode(lang=None, index=1).get("state") == state
+    assert units[1].isapproved() is approved
+    assert units[1].get_state_n() == state_n
+    for other in (units[0], units[2]):  # the units without a review keep the default
+        assert other.getlanguageNode(lang=None, index=1).get("state") == "needs-review-translation"
+        assert not other.isapproved()
+
+
+def test_xliff_review_notes_follow_the_flags() -> None:
+    result = hand_made_run()
+    notes = (XliffNote("  Number checked: keep it.  ", "camille"), XliffNote("", "camille"), XliffNote("Fine.", "jo"))
+    data = xliff_document("story-1", units_of(result), {0: UnitReview("final", notes)})
+    assert validate_xliff_strict(data) == []
+    unit = xliff.xlifffile.parsestring(data).units[0]
+    assert unit.getnotes() == (
+        "untranslated (error): French left in the English: rêve\nNumber checked: keep it.\nFine."
+    )  # stripped; an empty note is not written
+    assert unit.getnotes("camille") == "Number checked: keep it."
+    assert unit.getnotes("jo") == "Fine."
+    assert unit.getnotes("aligner") == "untranslated (error): French left in the English: rêve"
+
+
+def test_xliff_escapes_a_hostile_story_id_and_note() -> None:
+    story = 'story "7" & <b>'
+    result = hand_made_run()
+    note = XliffNote('</note><note from="x">&amp;', '"><x/>')
+    data = xliff_document(story, units_of(result), {2: UnitReview(notes=(note,))})
+    assert validate_xliff_strict(data) == []
+    store = xliff.xlifffile.parsestring(data)
+    assert store.getfilenames() == [story]
+    assert store.units[2].getnotes('"><x/>') == '</note><note from="x">&amp;'
+
+
+@pytest.mark.parametrize(
+    ("reviews", "message"),
+    [
+        ({1: UnitReview("reviewed")}, r"^bead 1: 'reviewed' is not an XLIFF 1\.2 state; use one of final, "
+         r"needs-adaptation, .*, translated, or x-NAME for a custom state$"),
+        ({0: UnitReview("x-")}, r"^bead 0: 'x-' is not an XLIFF 1\.2 state"),
+        ({0: UnitReview("Final")}, r"^bead 0: 'Final' is not an XLIFF 1\.2 state"),
+        ({3: UnitReview("final")}, r"^a review for bead 3, which is not among the 3 exported units$"),
+    ],
+    ids=["unknown-state", "empty-custom-state", "capitalised-state", "unknown-bead"],
+)  # fmt: skip
+def test_xliff_review_errors(reviews: dict[int, UnitReview], message: str) -> None:
+    result = hand_made_run()
+    with pytest.raises(InputError, match=message):
+        xliff_document("story-1", units_of(result), reviews)
+
+
+# ----------------------------------------------------------------------------------------------- the schema check
+
+
+def _default_translate_toolkit_xliff() -> bytes:
+    """What ``to_xliff`` wrote before: translate-toolkit's default store (XLIFF 1.1, ``original="NoName"``)."""
+    store: Any = xliff.xlifffile(sourcelanguage="fr", targetlanguage="en")
+    unit = store.addsourceunit("Le chat dort.")
+    unit.setid("bead-0")
+    unit.target = "The cat sleeps."
+    return bytes(store)
+
+
+def _broken(old: bytes, new: bytes) -> bytes:
+    result = hand_made_run()
+    valid = xliff_document("story-1", units_of(result), {0: UnitReview("translated")})
+    assert old in valid  # precondition: the mutation changes the document
+    return valid.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_default_translate_toolkit_xliff, r"xliff:document:1\.1\}xliff': No matching global declaration"),
+        (lambda: _broken(b'state="translated"', b'state="reviewed"'), r"attribute 'state': 'reviewed' is not a valid"),
+        (lambda: _broken(b'<note from="aligner">', b'<note origin="aligner">'), r"'origin': The attribute .*allowed"),
+        (lambda: _broken(b'id="bead-1"', b'id="bead-0"'), r"Duplicate key-sequence \['bead-0'\]"),
+        (lambda: _broken(b' datatype="plaintext"', b""), r"The attribute 'datatype' is required but missing"),
+        (lambda: _broken(b'version="1.2"', b""), r"The attribute 'version' is required but missing"),
+        (lambda: _broken(b"</body>", b""), r"^not well-formed XML: "),
+    ],
+    ids=["xliff-1.1", "unknown-state", "note-origin", "duplicate-id", "no-datatype", "no-version", "not-xml"],
+)  # fmt: skip
+def test_the_strict_schema_rejects_broken_xliff(make: Callable[[], bytes], message: str) -> None:
+    """The validator is not vacuous: each of these documents fails, for the stated reason."""
+    errors = validate_xliff_strict(make())
+    assert errors
+    assert any(re.search(message, e) for e in errors), errors
+
+
+def test_vendored_schema_files_match_this_readme() -> None:
+    readme = (XSD_DIR / "README.md").read_text(encoding="utf-8")
+    for xsd in (STRICT_XSD, XML_XSD):
+        digest = hashlib.sha256(xsd.read_bytes()).hexdigest()
+        assert f"| `{xsd.name}` | {xsd.stat().st_size:,} | `{digest}` |" in readme
 
 
 # ----------------------------------------------------------------------------------------------- export_run

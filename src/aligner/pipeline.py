@@ -59,7 +59,7 @@ def translate_document(doc: Document, translator: Translator) -> tuple[Translati
 
 def render_translation(doc: Document, mt: tuple[str, ...]) -> str:
     """The English story in the source's layout: date tag, paragraphs, bullets, breaks, byline."""
-    blocks = [para.prefix + " ".join(mt[s.id] for s in para.sentences) for para in doc.paragraphs]
+    blocks = [para.prefix + " ".join(mt[s.id] for s in para.sentences if mt[s.id]) for para in doc.paragraphs]
     date = doc.meta("date")
     if date and blocks:
         blocks[0] = f"date {date} {blocks[0]}"
@@ -117,6 +117,11 @@ def write_run(result: RunResult, outdir: str | Path) -> Path:
     from .review.report import render_report
 
     out = Path(outdir)
+    if (out / "review.sqlite").exists():
+        raise InputError(
+            f"{out}: this run is being reviewed ({out / 'review.sqlite'}); write the new run elsewhere (-o) "
+            "so that no review is lost"
+        )
     with atomic_directory(out) as tmp:
         (tmp / "translation.txt").write_text(render_translation(result.source, result.mt), encoding="utf-8")
         (tmp / "alignment.txt").write_text(format_vecalign(result.alignment), encoding="utf-8")

@@ -61,6 +61,7 @@ def translator_from(
         progress=progress.update if progress is not None else None,
         translations=translations,
         sources=sources,
+        memory=getattr(args, "memory", None),
     )
 
 
@@ -324,7 +325,7 @@ def cmd_eval_align(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from ..review.export import export_run
 
-    n = export_run(args.rundir, args.format, args.out)
+    n = export_run(args.rundir, args.format, args.out, db=args.db)
     print(f"wrote {n} beads to {args.out} ({args.format})", file=sys.stderr if str(args.out) == "-" else sys.stdout)
     return 0
 
@@ -378,6 +379,37 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    import os
+
+    from ..review.server import Review, open_site, serve
+    from ..review.store import SqliteStore
+    from ..translation.memory import TranslationMemory
+
+    site = open_site(args.dir)
+    store = SqliteStore(args.db or site.root / "review.sqlite")
+    pairs = [(v.source, v.text) for v in store.confirmed()]
+    if args.memory:
+        extra = TranslationMemory.open(args.memory)
+        pairs += [(s, extra.exact(s) or "") for s in extra.sources()]
+    memory = TranslationMemory(pairs, name="review")
+    reviewer = args.reviewer or os.environ.get("USER") or "reviewer"
+    if args.port < 0 or args.port > 65535:
+        raise InputError(f"--port {args.port}: give a port from 0 to 65535")
+
+    def announce(url: str) -> None:
+        stories = f"{len(site.order)} stories" if site.batch else f"story {site.order[0]}"
+        print(f"aligner review: {stories}, database {store.path}; open {url}", flush=True)
+
+    try:
+        serve(
+            Review(site, store, reviewer, memory), host=args.host, port=args.port, token=args.token, announce=announce
+        )
+    finally:
+        store.close()
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "translate": cmd_translate,
@@ -389,4 +421,5 @@ COMMANDS = {
     "export": cmd_export,
     "batch": cmd_batch,
     "models": cmd_models,
+    "review": cmd_review,
 }

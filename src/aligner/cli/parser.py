@@ -58,6 +58,11 @@ def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) ->
         default=None,
         help="stop each translation after this many pieces (default: 2 × source + 16); a cut one is flagged",
     )
+    g.add_argument(
+        "--memory",
+        type=Path,
+        help="translation memory (a review database or a TMX file): exact matches are used instead of the MT",
+    )
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     g.add_argument("--threads", type=int, default=None, help="CPU cores to use (default: the engine's choice)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or throughput line on stderr")
@@ -145,13 +150,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a run directory's beads: TMX, XLIFF, TSV or JSONL")
     p.add_argument("rundir", type=Path, help="a directory written by `aligner run` (or a batch's stories/ID)")
-    p.add_argument("--format", choices=["tmx", "xliff", "tsv", "jsonl"], required=True)
+    p.add_argument(
+        "--format",
+        choices=["tmx", "xliff", "tsv", "jsonl", "story"],
+        required=True,
+        help="with a review: XLIFF with states and notes, TMX of the confirmed pairs, JSONL of the post-edits, "
+        "story = the final English story in the source's layout",
+    )
+    p.add_argument("--db", type=Path, help="review database (default: the run's or its batch's review.sqlite)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output file (- for standard output)")
 
     p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
     p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
     p.add_argument("-o", "--out", type=Path, required=True)
     _add_model_args(p)
+
+    p = sub.add_parser("review", help="post-edit a run or a batch in the browser (a local web application)")
+    p.add_argument("dir", type=Path, help="a run directory (aligner run -o) or a batch output (aligner batch -o)")
+    p.add_argument("--db", type=Path, help="review database (default: DIR/review.sqlite)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; others need a token)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--reviewer", help="your name in the history (default: $USER)")
+    p.add_argument("--token", help="access token (default: none on 127.0.0.1, generated for any other host)")
+    p.add_argument("--memory", type=Path, help="a review database or TMX file whose close matches are suggested")
 
     p = sub.add_parser("models", help="download or list models")
     msub = p.add_subparsers(dest="models_command", required=True)

@@ -28,8 +28,10 @@ from ..errors import InputError
 from ..files import write_output
 from ..pipeline import read_run
 from ..results import RunResult
+from .effort import BeadEffort, bead_efforts
+from .store import Annotation, Comment, Version
 
-FORMATS = ("tmx", "xliff", "tsv", "jsonl")
+FORMATS = ("tmx", "xliff", "tsv", "jsonl", "story")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,19 @@ def _flag_text(flags: tuple[dict[str, str], ...]) -> str:
     return "; ".join(f"{f['code']} ({f['severity']}): {f['reason']}" for f in flags)
 
 
-def to_tmx(result: RunResult, units: list[Unit]) -> bytes:
+def to_tmx(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
+    """TMX of the beads; with a review, of the confirmed pairs only (French ↔ the confirmed English)."""
+    if review is not None:
+        confirmed = {k: v for k, v in review.current.items() if v.status == "confirmed"}
+        units = [
+            Unit(u.id, u.kind, u.source, u.mt, confirmed[u.id].text, u.bleu, u.chrf, u.confidence, u.flags)
+            for u in units
+            if u.id in confirmed
+        ]
+    return _tmx(units)
+
+
+def _tmx(units: list[Unit]) -> bytes:
     from lxml import etree
     from translate.storage import tmx
 
@@ -149,6 +163,7 @@ class UnitReview:
 
     state: str = "needs-review-translation"
     notes: tuple[XliffNote, ...] = ()
+    target: str | None = None  # the reviewed English; None keeps the MT
 
 
 def _check_reviews(units: Sequence[Unit], reviews: Mapping[int, UnitReview]) -> None:
@@ -179,7 +194,7 @@ def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, U
         review = reviews.get(u.id, UnitReview())
         unit = store.addsourceunit(u.source, filename=story_id)
         unit.setid(f"bead-{u.id}")
-        unit.target = u.mt  # translate-toolkit also sets approved="yes" and state="translated": both redone here
+        unit.target = u.mt if review.target is None else review.target  # also sets approved/state: redone below
         unit.xmlelement.find(unit.namespaced("target")).set("state", review.state)
         if review.state in APPROVED_STATES:
             unit.xmlelement.set("approved", "yes")
@@ -196,12 +211,33 @@ def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, U
     return bytes(store)
 
 
-def to_xliff(result: RunResult, units: list[Unit]) -> bytes:
-    """The export's XLIFF: every unit awaits review."""
-    return xliff_document(result.source.id, units)
+XLIFF_STATE_OF = {"confirmed": "final", "edited": "translated", "new": "needs-review-translation",
+                  "rejected": "needs-review-translation"}  # fmt: skip
 
 
-def to_tsv(result: RunResult, units: list[Unit]) -> bytes:
+def to_xliff(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
+    """The export's XLIFF: the MT awaiting review, or, with a review, each bead's current English with its state
+    (confirmed → ``final``, edited → ``translated``, otherwise ``needs-review-translation``) and the comments, the
+    reason of a rejection and the error annotations as notes."""
+    if review is None:
+        return xliff_document(result.source.id, units)
+    reviews = {}
+    for u in units:
+        v = review.current.get(u.id)
+        notes = [XliffNote(c.text, c.reviewer) for c in review.comments if c.bead == u.id]
+        if v is not None and v.status == "rejected":
+            notes.insert(0, XliffNote(f"rejected: {v.reason}", v.reviewer))
+        notes += [
+            XliffNote(f"{a.severity} {a.category} error at {a.start}-{a.end}: {a.note}".rstrip(": "), a.reviewer)
+            for a in review.annotations
+            if a.bead == u.id
+        ]
+        state = XLIFF_STATE_OF[v.status] if v is not None else "needs-review-translation"
+        reviews[u.id] = UnitReview(state, tuple(notes), v.text if v is not None else None)
+    return xliff_document(result.source.id, units, reviews)
+
+
+def to_tsv(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(["bead", "kind", "source", "mt", "reference", "bleu", "chrf", "confidence", "flags"])
@@ -222,23 +258,93 @@ def to_tsv(result: RunResult, units: list[Unit]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def to_jsonl(result: RunResult, units: list[Unit]) -> bytes:
+def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
+    """One JSON line per bead; with a review, the post-editing record (source, MT, post-edit, HTER, seconds,
+    reviewer, status, annotations) that quality estimation and fine-tuning take."""
     story = result.source.id
-    lines = [json.dumps({"story": story, **u.as_dict()}, ensure_ascii=False) for u in units]
+    if review is None:
+        lines = [json.dumps({"story": story, **u.as_dict()}, ensure_ascii=False) for u in units]
+    else:
+        notes: dict[int, list[dict[str, Any]]] = {}
+        for a in review.annotations:
+            notes.setdefault(a.bead, []).append(
+                {
+                    "version": a.version,
+                    "start": a.start,
+                    "end": a.end,
+                    "category": a.category,
+                    "severity": a.severity,
+                    "note": a.note,
+                    "reviewer": a.reviewer,
+                }
+            )
+        lines = [
+            json.dumps({**row.to_json(), "annotations": notes.get(row.bead, [])}, ensure_ascii=False)
+            for row in review.efforts(result)
+        ]
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
 
 
-WRITERS = {"tmx": to_tmx, "xliff": to_xliff, "tsv": to_tsv, "jsonl": to_jsonl}
+def to_story(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
+    """The final English story in the source's layout: confirmed post-edits, otherwise the MT."""
+    from ..pipeline import render_translation
+
+    mt = list(result.mt)
+    for k, bead in enumerate(result.beads):
+        v = review.current.get(k) if review is not None else None
+        if v is not None and v.status == "confirmed" and bead.left:
+            for n, i in enumerate(bead.left):
+                mt[i] = v.text if n == 0 else ""
+    return render_translation(result.source, tuple(mt)).encode("utf-8")
 
 
-def export_run(rundir: str | Path, fmt: str, out: str | Path) -> int:
-    """Write ``rundir``'s beads to ``out`` in ``fmt``; returns the number of units. The file appears whole or not."""
+WRITERS = {"tmx": to_tmx, "xliff": to_xliff, "tsv": to_tsv, "jsonl": to_jsonl, "story": to_story}
+
+
+@dataclass(frozen=True)
+class StoryReview:
+    """A story's review as the exports read it from the store."""
+
+    current: dict[int, Version]
+    versions: list[Version]
+    comments: list[Comment]
+    annotations: list[Annotation]
+
+    def efforts(self, result: RunResult) -> list[BeadEffort]:
+        return bead_efforts(result, self.current, self.versions, self.annotations)
+
+
+def review_database(rundir: Path) -> Path | None:
+    """The review database of a run: ``RUNDIR/review.sqlite``, or the batch's when the run is ``BATCH/stories/ID``."""
+    for candidate in (rundir / "review.sqlite", rundir.parent.parent / "review.sqlite"):
+        if candidate.is_file() and (candidate.parent == rundir or rundir.parent.name == "stories"):
+            return candidate
+    return None
+
+
+def load_review(result: RunResult, db: Path) -> StoryReview:
+    from .store import SqliteStore
+
+    store = SqliteStore(db)
+    try:
+        story = result.source.id
+        return StoryReview(store.current(story), store.versions(story), store.comments(story), store.annotations(story))
+    finally:
+        store.close()
+
+
+def export_run(rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path | None = None) -> int:
+    """Write ``rundir``'s beads to ``out`` in ``fmt``, with its review when there is one (``db``, or the default
+    database of the run); returns the number of units. The file appears whole or not."""
     if fmt not in WRITERS:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
-    result = read_run(rundir)
-    units = units_of(result)
-    payload = WRITERS[fmt](result, units)
     if Path(out).is_dir():
         raise InputError(f"{out}: is a directory; give a file name for -o")
-    write_output(out, payload)
+    result = read_run(rundir)
+    database = Path(db) if db is not None else review_database(Path(rundir))
+    if db is not None and not Path(db).is_file():
+        raise InputError(f"{db}: no such review database")
+    review = load_review(result, database) if database is not None else None
+    units = units_of(result)
+    write_output(out, WRITERS[fmt](result, units, review))
     return len(units)

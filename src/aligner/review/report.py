@@ -274,7 +274,12 @@ def static_page(title: str, script: str = "") -> dict[str, Any]:
     """A self-contained page: stylesheet and script inlined; only that script may run (CSP hash), no network."""
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
-    return {"title": title, "inline": True, "css": asset("review.css"), "script": script, "csp": csp}
+    return {"title": title, "inline": True, "css": asset("review.css"), "script": script, "csp": csp, "back": False}
+
+
+def live_page(title: str, *, base: str, scripts: Sequence[str] = (), back: bool = False) -> dict[str, Any]:
+    """A page of the review server: stylesheet and scripts as files (the server's CSP header allows only them)."""
+    return {"title": title, "inline": False, "base": base, "scripts": list(scripts), "back": back, "csp": None}
 
 
 def render(template: str, **context: Any) -> str:
@@ -294,13 +299,7 @@ def render_report(result: RunResult) -> str:
 
 def render_story_page(result: RunResult, review: ReviewState, *, base: str, back: bool) -> str:
     """The review server's page for one story: the static page's content plus the editor (scripts as files)."""
-    page = {
-        "title": result.source.id,
-        "inline": False,
-        "base": base,
-        "scripts": ["report.js", "editor.js"],
-        "back": back,
-    }
+    page = live_page(result.source.id, base=base, scripts=["report.js", "editor.js"], back=back)
     return render(
         "story.html",
         page=page,

@@ -131,6 +131,8 @@ class ReviewStore(Protocol):
 
     def history(self, story: str, bead: int) -> list[Version]: ...
 
+    def versions(self, story: str) -> list[Version]: ...
+
     def comment(self, story: str, bead: int, text: str, reviewer: str) -> Comment: ...
 
     def comments(self, story: str) -> list[Comment]: ...
@@ -254,6 +256,11 @@ class SqliteStore:
         rows = self._read(
             f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND bead = ? ORDER BY id", (story, bead)
         )
+        return [_version(r) for r in rows]
+
+    def versions(self, story: str) -> list[Version]:
+        """Every save of every bead of ``story``, refused ones included, oldest first."""
+        rows = self._read(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? ORDER BY id", (story,))
         return [_version(r) for r in rows]
 
     def comment(self, story: str, bead: int, text: str, reviewer: str) -> Comment:

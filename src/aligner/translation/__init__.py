@@ -58,18 +58,60 @@ def make_translator(
     progress: ProgressFn | None = None,
     translations: str | Path | None = None,
     sources: Sequence[str] | None = None,
+    memory: str | Path | None = None,
 ) -> Translator:
     """A translator. With ``translations``, existing translations (JSONL records ``{"source", "translation"}``,
     or, given the story's ``sources``, a text file with one line per source sentence); otherwise the MarianMT
-    ``model`` (hub id, transformers folder or CTranslate2 folder) on ``engine``. Every other option maps to a
-    CLI flag of the same name; ``threads``: CPU cores; ``shortlist``: CTranslate2's vocabulary shortlist."""
+    ``model`` (hub id, transformers folder or CTranslate2 folder) on ``engine``. With ``memory`` (a review database
+    or a TMX file), exact matches come from the memory and only the rest from the translator. Every other option
+    maps to a CLI flag of the same name; ``threads``: CPU cores; ``shortlist``: CTranslate2's vocabulary shortlist."""
+    from .memory import MemoryTranslator, TranslationMemory, open_translations
+
+    tm = TranslationMemory.open(memory) if memory is not None else None  # a bad file fails before any model loads
+    if translations is not None:
+        translator: Translator = open_translations(translations, sources)
+    else:
+        translator = _marian(
+            engine,
+            model=model,
+            revision=revision,
+            beam=beam,
+            batch_size=batch_size,
+            batch_tokens=batch_tokens,
+            compute_type=compute_type,
+            device=device,
+            threads=threads,
+            shortlist=shortlist,
+            normalize=normalize,
+            typography=typography,
+            max_input_tokens=max_input_tokens,
+            max_new_tokens=max_new_tokens,
+            progress=progress,
+        )
+    return MemoryTranslator(translator, tm) if tm is not None else translator
+
+
+def _marian(
+    engine: str,
+    *,
+    model: str,
+    revision: str,
+    beam: int,
+    batch_size: int | None,
+    batch_tokens: int | None,
+    compute_type: str,
+    device: str,
+    threads: int | None,
+    shortlist: bool,
+    normalize: bool,
+    typography: bool,
+    max_input_tokens: int | None,
+    max_new_tokens: int | None,
+    progress: ProgressFn | None,
+) -> Translator:
     from .frontend import Backend, MarianTranslator, check_settings
     from .pieces import MarianPieces
 
-    if translations is not None:
-        from .memory import open_translations
-
-        return open_translations(translations, sources)
     check_settings(beam=beam, batch_size=batch_size, batch_tokens=batch_tokens, max_new_tokens=max_new_tokens)
     if device not in ("auto", "cpu", "cuda"):
         raise ModelError(f"device must be auto, cpu or cuda, got {device!r}")

@@ -132,3 +132,91 @@ def open_translations(path: str | Path, sources: Iterable[str] | None = None) ->
     if sources is None:
         raise InputError(f"{p}: a plain-text translations file needs one story; use JSONL for batches")
     return FileTranslator.positional(list(sources), p)
+
+
+def memory_key(text: str) -> str:
+    """A source sentence as a translation memory compares it: typography normalised (Moses, as for the model),
+    spaces folded."""
+    from ..reading.typography import normalize_source
+
+    return " ".join(normalize_source(text).split())
+
+
+class TranslationMemory:
+    """Confirmed translations by source text, from a review database (``aligner review``'s SQLite file) or a TMX
+    file (what every CAT tool's memory exports). ``exact`` finds a match after normalising spaces and
+    typography; ``suggest`` the close ones (rapidfuzz's ``fuzz.ratio`` ≥ ``cutoff``, 0–100)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]], *, name: str) -> None:
+        self.name = name
+        self._exact: dict[str, str] = {}
+        for source, target in pairs:
+            if source.strip() and target.strip():
+                self._exact[memory_key(source)] = target  # a later confirmation wins
+        self._sources = list(self._exact)
+
+    def __len__(self) -> int:
+        return len(self._exact)
+
+    @classmethod
+    def open(cls, path: str | Path) -> TranslationMemory:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"{p}: no such translation memory; give a review database or a TMX file")
+        head = p.read_bytes()[:16]
+        if head.startswith(b"SQLite format 3"):
+            from ..review.store import SqliteStore
+
+            store = SqliteStore(p)
+            try:
+                pairs = [(v.source, v.text) for v in store.confirmed()]
+            finally:
+                store.close()
+            return cls(pairs, name=p.name)
+        return cls(_tmx_pairs(p), name=p.name)
+
+    def sources(self) -> list[str]:
+        return list(self._sources)
+
+    def exact(self, text: str) -> str | None:
+        return self._exact.get(memory_key(text))
+
+    def suggest(self, text: str, *, cutoff: float = 80.0, limit: int = 3) -> list[tuple[str, str, float]]:
+        """(memory source, its translation, similarity 0–100) of the closest entries at or above ``cutoff``."""
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(memory_key(text), self._sources, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
+        return [(s, self._exact[s], float(score)) for s, score, _ in found]
+
+
+def _tmx_pairs(path: Path) -> list[tuple[str, str]]:
+    from translate.storage import tmx
+
+    try:
+        store = tmx.tmxfile.parsestring(path.read_bytes())
+    except Exception as exc:  # translate-toolkit raises lxml's and its own errors for a broken file
+        raise InputError(
+            f"{path}: not a TMX file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        ) from None
+    return [(str(u.source), str(u.target)) for u in store.units if u.source and u.target]
+
+
+class MemoryTranslator:
+    """A translation memory in front of ``inner``: an exact match is used instead of the MT, marked
+    ``origin="memory"``; only the other sentences reach ``inner``."""
+
+    def __init__(self, inner: Translator, memory: TranslationMemory) -> None:
+        self.inner = inner
+        self.memory = memory
+
+    @property
+    def signature(self) -> Signature:
+        from dataclasses import replace
+
+        return replace(self.inner.signature, memory=f"{self.memory.name}#{len(self.memory)}")
+
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
+        found = [self.memory.exact(t) if t.strip() else None for t in texts]
+        todo = [t for t, hit in zip(texts, found) if hit is None]
+        made = iter(self.inner.translate(todo) if todo else [])
+        return [Translation(hit, origin="memory") if hit is not None else next(made) for hit in found]

@@ -1,0 +1,352 @@
+(function () {
+  "use strict";
+  var R = window.alignerReport;
+  var data = JSON.parse(document.getElementById("review-data").textContent);
+  var story = data.story;
+  var params = new URLSearchParams(window.location.search);
+  var reviewer = params.get("reviewer") || data.reviewer;
+  var savedState = document.getElementById("saved-state");
+  var effort = document.getElementById("effort");
+  var beads = {};
+  data.beads.forEach(function (b) {
+    beads[b.bead] = { mt: b.mt, text: b.text, status: b.status, version: b.version, draft: null,
+                      saving: false, seconds: 0, since: null, suggested: false };
+  });
+
+  function api(path, body) {
+    var url = "/api/story/" + encodeURIComponent(story) + path;
+    var init = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" },
+                                            body: JSON.stringify(body) };
+    return fetch(url, init).then(function (res) {
+      return res.json().then(function (obj) { return { status: res.status, body: obj }; });
+    });
+  }
+  function row(k) { return document.getElementById("bead-" + k); }
+  function cell(k) { return row(k).querySelector("td.en"); }
+  function unsaved() {
+    return Object.keys(beads).filter(function (k) { return beads[k].draft !== null || beads[k].saving; }).length;
+  }
+  function showSaved() {
+    var n = unsaved();
+    savedState.textContent = n ? n + " unsaved" : "all saved";
+    savedState.classList.toggle("dirty", n > 0);
+  }
+  function badge(k, text, cls) {
+    var b = row(k).querySelector(".st");
+    b.textContent = text;
+    b.className = "st " + cls;
+  }
+  function showText(k) {
+    var span = cell(k).querySelector(".text");
+    span.textContent = beads[k].draft !== null ? beads[k].draft : beads[k].text;
+    var bead = beads[k];
+    row(k).dataset.status = bead.status;
+    row(k).dataset.version = bead.version;
+    if (bead.draft !== null) { badge(k, "unsaved", "unsaved"); }
+    else { badge(k, bead.status + (bead.version ? " v" + bead.version : ""), bead.status); }
+  }
+  function panel(k, cls) {
+    var old = cell(k).querySelector(".panel." + cls);
+    if (old) { old.remove(); }
+    var p = document.createElement("div");
+    p.className = "panel " + cls;
+    cell(k).appendChild(p);
+    return p;
+  }
+  function closePanels(k) {
+    Array.prototype.forEach.call(cell(k).querySelectorAll(".panel"), function (p) { p.remove(); });
+  }
+  function field(p, label, node) {
+    var l = document.createElement("label");
+    l.textContent = label + " ";
+    l.appendChild(node);
+    p.appendChild(l);
+    return node;
+  }
+  function input(p, label) {
+    var i = document.createElement("input");
+    i.type = "text";
+    return field(p, label, i);
+  }
+  function choice(p, label, values) {
+    var s = document.createElement("select");
+    values.forEach(function (v) { var o = document.createElement("option"); o.value = v; o.textContent = v; s.appendChild(o); });
+    return field(p, label, s);
+  }
+  function button(p, label, onclick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", onclick);
+    p.appendChild(b);
+    return b;
+  }
+
+  // time on the bead: counted while it is the current bead and the page is visible
+  var focused = null;
+  function clock(k, on) {
+    var b = beads[k];
+    if (!b) { return; }
+    if (on && b.since === null) { b.since = performance.now(); }
+    if (!on && b.since !== null) { b.seconds += (performance.now() - b.since) / 1000; b.since = null; }
+  }
+  function takeSeconds(k) {
+    var b = beads[k];
+    var running = b.since !== null;
+    clock(k, false);
+    var s = b.seconds;
+    b.seconds = 0;
+    if (running) { clock(k, true); }
+    return Math.min(s, 86399);
+  }
+  document.addEventListener("aligner:select", function (ev) {
+    if (focused !== null) { clock(focused, false); }
+    focused = ev.detail.dataset.bead;
+    clock(focused, true);
+    suggest(focused);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (focused !== null) { clock(focused, !document.hidden); }
+  });
+
+  var summaryTimer = null;
+  function refreshSummary() {
+    if (summaryTimer) { clearTimeout(summaryTimer); }
+    summaryTimer = setTimeout(function () {
+      fetch("/api/story/" + encodeURIComponent(story) + "/summary").then(function (r) { return r.json(); })
+        .then(function (s) { effort.textContent = s.line; });
+    }, 800);
+  }
+
+  function save(k, text, status, reason, base) {
+    var b = beads[k];
+    b.saving = true;
+    badge(k, "saving…", "saving");
+    showSaved();
+    var body = { base: base === undefined ? b.version : base, text: text, status: status, reason: reason || "",
+                 seconds: takeSeconds(k), reviewer: reviewer };
+    return api("/bead/" + k + "/save", body).then(function (res) {
+      b.saving = false;
+      if (res.status === 200) {
+        var v = res.body.version;
+        b.text = v.text; b.status = v.status; b.version = v.number; b.draft = null;
+        closePanels(k);
+        showText(k);
+        refreshSummary();
+      } else if (res.status === 409) {
+        b.draft = text;
+        conflict(k, res.body.current, text, status, reason);
+        badge(k, "conflict", "conflict");
+      } else {
+        b.draft = text;
+        badge(k, "not saved: " + (res.body.error || res.status), "unsaved");
+      }
+      showSaved();
+      return res.status;
+    }, function () {
+      b.saving = false;
+      b.draft = text;
+      badge(k, "not saved: no connection", "unsaved");
+      showSaved();
+      return 0;
+    });
+  }
+
+  function conflict(k, theirs, mine, status, reason) {
+    var p = panel(k, "conflict");
+    var box = document.createElement("div");
+    box.className = "conflict-box";
+    var a = document.createElement("div");
+    a.className = "theirs";
+    a.textContent = "saved meanwhile by " + theirs.reviewer + " (v" + theirs.number + ", " + theirs.status + "): " + theirs.text;
+    var b = document.createElement("div");
+    b.className = "mine";
+    b.textContent = "yours: " + mine;
+    box.appendChild(a);
+    box.appendChild(b);
+    p.appendChild(box);
+    var keep = button(p, "Keep mine", function () { save(k, mine, status, reason, theirs.number); });
+    button(p, "Take theirs", function () {
+      var bead = beads[k];
+      bead.text = theirs.text; bead.status = theirs.status; bead.version = theirs.number; bead.draft = null;
+      closePanels(k); showText(k); showSaved();
+    });
+    keep.focus();
+  }
+
+  function edit(k) {
+    var b = beads[k];
+    var c = cell(k);
+    if (c.querySelector("textarea.edit")) { c.querySelector("textarea.edit").focus(); return; }
+    var area = document.createElement("textarea");
+    area.className = "edit";
+    area.value = b.draft !== null ? b.draft : b.text;
+    area.setAttribute("aria-label", "post-edit of bead " + k);
+    c.querySelector(".text").hidden = true;
+    c.insertBefore(area, c.querySelector(".text").nextSibling);
+    area.addEventListener("input", function () {
+      b.draft = area.value === b.text ? null : area.value;
+      if (b.draft !== null) { badge(k, "unsaved", "unsaved"); } else { showText(k); }
+      showSaved();
+    });
+    area.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        closeEditor(k);
+        save(k, area.value, "confirmed").then(function (s) { if (s === 200) { R.go(1, false); } });
+      } else if ((ev.key === "s" || ev.key === "S") && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        closeEditor(k);
+        save(k, area.value, area.value === b.mt ? "new" : "edited");
+      } else if (ev.key === "Escape") {
+        ev.preventDefault();
+        closeEditor(k);
+      }
+    });
+    area.focus();
+  }
+  function closeEditor(k) {
+    var c = cell(k);
+    var area = c.querySelector("textarea.edit");
+    if (area) { area.remove(); }
+    c.querySelector(".text").hidden = false;
+    showText(k);
+    row(k).focus({ preventScroll: true });
+  }
+
+  function ask(k, cls, label, onsubmit) {
+    var p = panel(k, cls);
+    var i = input(p, label);
+    i.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); if (i.value.trim()) { onsubmit(i.value.trim()); } }
+      else if (ev.key === "Escape") { ev.preventDefault(); p.remove(); row(k).focus({ preventScroll: true }); }
+    });
+    i.focus();
+    return p;
+  }
+  function comment(k) {
+    ask(k, "comment-form", "comment", function (text) {
+      api("/bead/" + k + "/comment", { text: text, reviewer: reviewer }).then(function (res) {
+        if (res.status !== 200) { return; }
+        closePanels(k);
+        var d = document.createElement("div");
+        d.className = "comment";
+        d.textContent = res.body.reviewer + ": " + res.body.text;
+        cell(k).appendChild(d);
+        row(k).focus({ preventScroll: true });
+      });
+    });
+  }
+  function reject(k) {
+    ask(k, "reject-form", "why reject this bead?", function (reason) {
+      var b = beads[k];
+      save(k, b.draft !== null ? b.draft : b.text, "rejected", reason).then(function () { row(k).focus({ preventScroll: true }); });
+    });
+  }
+  function annotate(k) {
+    var b = beads[k];
+    var text = b.text;
+    var area = cell(k).querySelector("textarea.edit");
+    var start = 0, end = text.length;
+    if (area && area.selectionEnd > area.selectionStart && area.value === text) { start = area.selectionStart; end = area.selectionEnd; }
+    var p = panel(k, "annotate-form");
+    var span = document.createElement("div");
+    span.className = "note";
+    span.textContent = "span: “" + text.slice(start, end) + "”";
+    p.appendChild(span);
+    var cat = choice(p, "category", ["accuracy", "fluency", "terminology", "style", "locale convention"]);
+    var sev = choice(p, "severity", ["minor", "major", "critical"]);
+    var note = input(p, "note");
+    function submit() {
+      api("/bead/" + k + "/annotate", { version: b.version, start: start, end: end, category: cat.value,
+                                       severity: sev.value, note: note.value, reviewer: reviewer })
+        .then(function (res) {
+          if (res.status !== 200) { return; }
+          closePanels(k);
+          var d = document.createElement("div");
+          d.className = "comment annotation";
+          d.textContent = res.body.severity + " " + res.body.category + ": “" + text.slice(start, end) + "” " + res.body.note;
+          cell(k).appendChild(d);
+          row(k).focus({ preventScroll: true });
+          refreshSummary();
+        });
+    }
+    [cat, sev, note].forEach(function (el) {
+      el.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") { ev.preventDefault(); submit(); }
+        else if (ev.key === "Escape") { ev.preventDefault(); p.remove(); row(k).focus({ preventScroll: true }); }
+      });
+    });
+    button(p, "Save annotation", submit);
+    cat.focus();
+  }
+  function history(k) {
+    api("/bead/" + k + "/history").then(function (res) {
+      var p = panel(k, "history");
+      var list = document.createElement("ol");
+      var mt = document.createElement("li");
+      mt.textContent = "v0 MT: " + beads[k].mt;
+      list.appendChild(mt);
+      res.body.forEach(function (v) {
+        var li = document.createElement("li");
+        li.className = v.number === null ? "refused" : "version";
+        li.textContent = (v.number === null ? "refused (conflict) " : "v" + v.number + " ") + v.status + " by " +
+          v.reviewer + ": " + v.text + (v.reason ? " — " + v.reason : "");
+        if (v.number !== null || true) {
+          var b = button(li, "restore", function () { save(k, v.text, v.text === beads[k].mt ? "new" : "edited"); });
+          b.className = "restore";
+        }
+        list.appendChild(li);
+      });
+      p.appendChild(list);
+      var first = p.querySelector("button.restore");
+      if (first) { first.focus(); }
+    });
+  }
+  function suggest(k) {
+    var b = beads[k];
+    if (b.suggested) { return; }
+    b.suggested = true;
+    api("/bead/" + k + "/suggestions").then(function (res) {
+      res.body.forEach(function (s) {
+        var d = document.createElement("div");
+        d.className = "suggestion";
+        d.textContent = "TM " + s.score + "%: " + s.target + " (for: " + s.source + ")";
+        cell(k).appendChild(d);
+      });
+    });
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if (t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "BUTTON")) { return; }
+    var current = R.current();
+    if (!current) { return; }
+    var k = current.dataset.bead;
+    var b = beads[k];
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      save(k, b.draft !== null ? b.draft : b.text, "confirmed").then(function (s) { if (s === 200) { R.go(1, false); } });
+    } else if (ev.ctrlKey || ev.metaKey || ev.altKey) {
+      return;
+    } else if (ev.key === "Enter" || ev.key === "e") {
+      ev.preventDefault(); edit(k);
+    } else if (ev.key === "r") {
+      ev.preventDefault(); save(k, b.mt, "new");
+    } else if (ev.key === "x") {
+      ev.preventDefault(); reject(k);
+    } else if (ev.key === "c") {
+      ev.preventDefault(); comment(k);
+    } else if (ev.key === "a") {
+      ev.preventDefault(); annotate(k);
+    } else if (ev.key === "h") {
+      ev.preventDefault(); history(k);
+    }
+  });
+  window.addEventListener("beforeunload", function (ev) {
+    if (unsaved() > 0) { ev.preventDefault(); ev.returnValue = ""; }
+  });
+  Object.keys(beads).forEach(showText);
+  showSaved();
+  if (!R.current()) { var first = R.shown()[0]; if (first) { R.select(first); } }
+})();
