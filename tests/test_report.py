@@ -259,7 +259,7 @@ def bead_rows(page: str) -> list[str]:
 def test_report_without_reference_has_no_reference_column_and_no_confidence(without_ref: RunResult) -> None:
     page = render_report(without_ref)
     assert "Reference (en)" not in page
-    assert "<th>Source (fr)</th><th>MT (en)</th><th>Scores</th><th>QA</th>" in page
+    assert '<th>Source (fr)</th><th>MT (en)</th><th class="sc">Scores</th><th class="qa">QA</th>' in page
     rows = bead_rows(page)
     assert len(rows) == 7
     for row in rows:

@@ -114,6 +114,36 @@ def word_diff(mt: str, reference: str) -> tuple[Words, Words]:
     return marked(a, keep_a, "x"), marked(b, keep_b, "m")
 
 
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ENTITIES)
+
+
+def words_html(words: Words) -> Any:
+    """The words as HTML, marked ones in ``<mark class>``. Every word is escaped here, as the template escapes (the
+    same entities as markupsafe), a run of unmarked words at once: at 20,000 words a page this is several times
+    faster than a template loop."""
+    from markupsafe import Markup
+
+    if not words:
+        return Markup("∅")
+    parts: list[str] = []
+    run: list[str] = []
+    for word, mark in words:
+        if not mark:
+            run.append(word)
+            continue
+        if run:
+            parts.append(_escape(" ".join(run)))
+            run = []
+        parts.append(f'<mark class="{mark}">{_escape(word)}</mark>')
+    if run:
+        parts.append(_escape(" ".join(run)))
+    return Markup(" ".join(parts))
+
+
 def _num(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -134,6 +164,14 @@ class BeadView:
 
     def __getattr__(self, name: str) -> Any:  # the template reads the row's fields through the view
         return getattr(self.row, name)
+
+    @property
+    def mt_html(self) -> Any:
+        return words_html(self.mt_words)
+
+    @property
+    def ref_html(self) -> Any:
+        return words_html(self.ref_words)
 
     @property
     def level(self) -> str:

@@ -124,17 +124,12 @@ class Review:
             comments.setdefault(c.bead, []).append(f"{c.reviewer}: {c.text}")
         summary = EffortSummary.of(self.efforts(story))
         mt = result.all_texts()
+        # per bead: [MT, version, status]; the current text of an edited bead is in the page (the editor reads it)
         data = {
             "story": story,
             "reviewer": self.reviewer,
             "beads": [
-                {
-                    "bead": k,
-                    "mt": t.mt,
-                    "text": current[k].text if k in current else t.mt,
-                    "status": current[k].status if k in current else "new",
-                    "version": current[k].number if k in current else 0,
-                }
+                [t.mt, current[k].number or 0, current[k].status] if k in current else [t.mt, 0, "new"]
                 for k, t in enumerate(mt)
             ],
         }

@@ -35,7 +35,7 @@ sacreBLEU (2.x) internals relied on, each pinned by ``tests/test_metrics_speed.p
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -44,7 +44,7 @@ from typing import Any
 from ..alignment.beads import Alignment
 from ..results import BeadScore, BeadTexts, Bucket, DocumentScores, MetricScore, ParagraphScore, Scores, rounded
 
-Stats = list[list[Any]]  # one sacreBLEU statistics list per segment (ints; TER's reference length is a float)
+_Stats = list[list[Any]]  # one sacreBLEU statistics list per segment (ints; TER's reference length is a float)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _metrics(lowercase: bool) -> _Metrics:
         probe = make()
         probe.corpus_score(["a"], [["a"]])
         signatures[key] = str(probe.get_signature())
-    return _Metrics(*(make() for make in makers.values()), signatures=signatures)
+    return _Metrics(makers["bleu"](), makers["chrf"](), makers["chrfpp"](), makers["ter"](), signatures)
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,10 @@ class _SegmentStatistics:
     """
 
     metrics: _Metrics
-    bleu: Stats
-    chrf: Stats
-    chrfpp: Stats | None
-    ter: Stats | None
+    bleu: _Stats
+    chrf: _Stats
+    chrfpp: _Stats | None
+    ter: _Stats | None
 
     @classmethod
     def extract(
@@ -109,28 +109,34 @@ class _SegmentStatistics:
             chrf = metrics.chrf._extract_corpus_statistics(hyps, references)
         return cls(metrics, bleu, chrf, plus, _ter_statistics(metrics.ter, hyps, refs) if ter else None)
 
-    def scores(self, segments: Sequence[int], *, chrfpp: bool, ter: bool) -> Scores:
-        """Corpus scores of ``segments`` (0-based ids, in order): what ``corpus_score`` gives on those lines."""
+    def score(self, key: str, segments: Iterable[int]) -> Any:
+        """sacreBLEU's ``Score`` (unrounded) of metric ``key`` over ``segments`` (0-based ids, in order): what
+        ``corpus_score`` returns for those lines."""
+        stats: _Stats | None = getattr(self, key)
+        if stats is None:
+            raise ValueError(f"{key} statistics were not extracted")
+        return getattr(self.metrics, key)._aggregate_and_compute([stats[k] for k in segments])
 
-        def score(key: str, stats: Stats | None) -> MetricScore:
-            if stats is None:
-                raise ValueError(f"{key} statistics were not extracted")
-            s = getattr(self.metrics, key)._aggregate_and_compute([stats[k] for k in segments])
+    def scores(self, segments: Sequence[int], *, chrfpp: bool, ter: bool) -> Scores:
+        """Corpus scores of ``segments``, rounded, with sacreBLEU's signatures."""
+
+        def metric(key: str) -> MetricScore:
+            s = self.score(key, segments)
             return MetricScore(s.name, rounded(s.score), self.metrics.signatures[key])
 
         return Scores(
-            bleu=score("bleu", self.bleu),
-            chrf=score("chrf", self.chrf),
-            ter=score("ter", self.ter) if ter else None,
-            chrfpp=score("chrfpp", self.chrfpp) if chrfpp else None,
+            bleu=metric("bleu"),
+            chrf=metric("chrf"),
+            ter=metric("ter") if ter else None,
+            chrfpp=metric("chrfpp") if chrfpp else None,
         )
 
     def sentence_score(self, k: int) -> BeadScore:
-        """``sentence_scores`` of segment ``k``, from its statistics."""
-        bleu, _ = _sentence_metrics()
+        """``sentence_scores`` of segment ``k`` (statistics extracted case-sensitively), from its statistics."""
+        bleu, chrf = _sentence_metrics()
         return BeadScore(
             rounded(bleu._aggregate_and_compute([self.bleu[k]]).score),
-            rounded(self.metrics.chrf._aggregate_and_compute([self.chrf[k]]).score),
+            rounded(chrf._aggregate_and_compute([self.chrf[k]]).score),
         )
 
 
@@ -242,9 +248,15 @@ def score_document(
 # every segment statistic with sacreBLEU's own on real MT and on generated near-misses.
 
 
-def _ter_statistics(ter: Any, hyps: Sequence[str], refs: Sequence[str]) -> Stats:
+def _lib_ter() -> Any:
+    from sacrebleu.metrics import lib_ter  # imported when TER is first computed, as sacreBLEU itself does
+
+    return lib_ter
+
+
+def _ter_statistics(ter: Any, hyps: Sequence[str], refs: Sequence[str]) -> _Stats:
     """``ter._extract_corpus_statistics(hyps, [refs])``, with the edit distance below."""
-    stats: Stats = []
+    stats: _Stats = []
     for hyp, ref_info in zip(hyps, ter._cache_references([list(refs)])):
         words_hyp = ter._preprocess_segment(hyp).split()
         ref_words: list[list[str]] = ref_info["ref_words"]
@@ -259,8 +271,7 @@ def _ter_statistics(ter: Any, hyps: Sequence[str], refs: Sequence[str]) -> Stats
 
 def _translation_edit_rate(words_hyp: list[str], words_ref: list[str]) -> tuple[int, int]:
     """(number of edits, reference length): ``lib_ter.translation_edit_rate``."""
-    from sacrebleu.metrics import lib_ter
-
+    lib_ter = _lib_ter()
     if not words_ref:
         return len(words_hyp), 0
     distance = _BeamEditDistance(words_ref)
@@ -275,7 +286,7 @@ def _translation_edit_rate(words_hyp: list[str], words_ref: list[str]) -> tuple[
             break
         shifts += 1
         words = shifted
-    edits, _ = distance(words)
+    edits = distance.distance(words)
     return shifts + edits, len(words_ref)
 
 
@@ -287,8 +298,7 @@ def _shift(
     checked: int,
 ) -> tuple[int, list[str], int]:
     """The shift that lowers the edit distance most: (gain, shifted words, candidates checked so far)."""
-    from sacrebleu.metrics import lib_ter
-
+    lib_ter = _lib_ter()
     pre_score, inverse_trace = distance(words_h)
     align, ref_err, hyp_err = lib_ter.trace_to_alignment(lib_ter._flip_trace(inverse_trace))
     best: tuple[int, int, int, int, list[str]] | None = None
@@ -309,8 +319,15 @@ def _shift(
                 continue
             prev_idx = idx
             shifted = lib_ter._perform_shift(words_h, start_h, length, idx)
-            candidate = (pre_score - distance(shifted)[0], length, -start_h, -idx, shifted)
             checked += 1
+            # Only a candidate that gains at least 1 and at least the best gain so far (ties: the ranking's other
+            # keys) can change what the search does: with no positive gain it stops, whichever candidate ranks
+            # first. The distance of any other is not needed, and its computation stops as soon as it is certain.
+            needed = max(1, best[0]) if best else 1
+            score = distance.at_most(shifted, pre_score - needed)
+            if score is None:
+                continue
+            candidate = (pre_score - score, length, -start_h, -idx, shifted)
             if not best or candidate > best:
                 best = candidate
         if checked >= lib_ter._MAX_SHIFT_CANDIDATES:
@@ -325,43 +342,55 @@ def _shifted_pairs(
 ) -> Iterator[tuple[int, int, int]]:
     """``lib_ter._find_shifted_pairs``: (h_start, r_start, length) of equal runs, in its order. It tries every
     position pair; only pairs whose first words are equal yield anything, so those are looked up instead."""
-    from sacrebleu.metrics.lib_ter import _MAX_SHIFT_DIST, _MAX_SHIFT_SIZE
-
+    lib_ter = _lib_ter()
+    max_dist, max_size = lib_ter._MAX_SHIFT_DIST, lib_ter._MAX_SHIFT_SIZE
     n_h, n_r = len(words_h), len(words_r)
     for start_h in range(n_h):
         for start_r in positions.get(words_h[start_h], ()):
-            if abs(start_r - start_h) > _MAX_SHIFT_DIST:
+            if abs(start_r - start_h) > max_dist:
                 continue
             length = 0
-            while words_h[start_h + length] == words_r[start_r + length] and length < _MAX_SHIFT_SIZE:
+            while words_h[start_h + length] == words_r[start_r + length] and length < max_size:
                 length += 1
                 yield start_h, start_r, length
                 if n_h == start_h + length or n_r == start_r + length:
                     break
 
 
-_Row = tuple[list[int], list[str]]  # costs and operations of one row of the edit-distance matrix
-
-
 class _BeamEditDistance:
     """``lib_ter.BeamEditDistance``: edit distance to a fixed reference, with a beam, a row cache and the trace.
 
-    Row ``i`` of the matrix is the hypothesis prefix of ``i`` words against every reference prefix (``j`` = 0
-    … ``len(reference)``); rows are cached in a trie keyed by hypothesis words.
+    Row ``i`` of the matrix holds the costs of the hypothesis prefix of ``i`` words against every reference prefix
+    (``j`` = 0 … ``len(reference)``); rows are cached in a trie keyed by hypothesis words. sacreBLEU stores each
+    cell's operation beside its cost; here costs alone are stored and the operations of the few cells on the
+    trace are recomputed from them (``_operation``), which is most of the speed-up: shift candidates only need
+    the distance.
     """
 
     def __init__(self, words_ref: list[str]) -> None:
-        from sacrebleu.metrics import lib_ter
-
-        self._lib = lib_ter
+        lib_ter = self._lib = _lib_ter()
         self._ref = words_ref
-        n_r = len(words_ref)
-        self._initial: _Row = ([j * lib_ter._COST_INS for j in range(n_r + 1)], [lib_ter._OP_INS] * (n_r + 1))
-        self._cache: dict[str, tuple[dict[str, Any], _Row]] = {}
+        self._initial = [j * lib_ter._COST_INS for j in range(len(words_ref) + 1)]
+        self._cache: dict[str, tuple[dict[str, Any], list[int]]] = {}
         self._cache_size = 0
 
     def __call__(self, words_hyp: list[str]) -> tuple[int, str]:
         """(edit distance, trace of operations rewriting the hypothesis into the reference)."""
+        rows = self._rows(words_hyp, None)
+        return rows[-1][-1], self._trace(words_hyp, rows)
+
+    def distance(self, words_hyp: list[str]) -> int:
+        """The edit distance alone."""
+        return self._rows(words_hyp, None)[-1][-1]
+
+    def at_most(self, words_hyp: list[str], limit: int) -> int | None:
+        """The edit distance if it is at most ``limit``, else None (found out as early as possible)."""
+        rows = self._rows(words_hyp, limit)
+        return rows[-1][-1] if len(rows) == len(words_hyp) + 1 and rows[-1][-1] <= limit else None
+
+    def _rows(self, words_hyp: list[str], limit: int | None) -> list[list[int]]:
+        """The rows of the matrix for ``words_hyp``: the cached ones, then the rest, which are cached in turn; with a
+        ``limit``, only until a row shows that the distance exceeds it."""
         node = self._cache
         rows = [self._initial]
         for word in words_hyp:
@@ -370,7 +399,7 @@ class _BeamEditDistance:
             node, row = node[word]
             rows.append(row)
         cached = len(rows)
-        distance, trace = self._edit_distance(words_hyp, rows)
+        self._extend(words_hyp, rows, limit)
         if self._cache_size < self._lib._MAX_CACHE_SIZE:
             node = self._cache
             for word in words_hyp[: cached - 1]:
@@ -380,60 +409,96 @@ class _BeamEditDistance:
                     node[word] = ({}, row)
                     self._cache_size += 1
                 node = node[word][0]
-        return distance, trace
+        return rows
 
-    def _edit_distance(self, words_h: list[str], rows: list[_Row]) -> tuple[int, str]:
-        """Extends ``rows`` (the cached ones, row 0 first) to the whole hypothesis; returns (distance, trace)."""
-        lib = self._lib
-        infinity, op_nop, op_sub, op_ins, op_del, op_undef = (
-            lib._INT_INFINITY,
-            lib._OP_NOP,
-            lib._OP_SUB,
-            lib._OP_INS,
-            lib._OP_DEL,
-            lib._OP_UNDEF,
-        )
-        ref, n_r, n_h = self._ref, len(self._ref), len(words_h)
-        length_ratio = n_r / n_h if words_h else 1
+    def _beam(self, n_h: int) -> tuple[float, int]:
+        lib, n_r = self._lib, len(self._ref)
+        length_ratio = n_r / n_h if n_h else 1
         beam = math.ceil(length_ratio / 2 + lib._BEAM_WIDTH) if lib._BEAM_WIDTH < length_ratio / 2 else lib._BEAM_WIDTH
-        prev = rows[-1][0]
+        return length_ratio, beam
+
+    def _columns(self, i: int, n_h: int, length_ratio: float, beam: int) -> tuple[int, int]:
+        """The half-open range of reference positions computed in row ``i`` (the beam); the rest stay infinite."""
+        n_r = len(self._ref)
+        diagonal = math.floor(i * length_ratio)
+        return max(0, diagonal - beam), n_r + 1 if i == n_h else min(n_r + 1, diagonal + beam)
+
+    def _extend(self, words_h: list[str], rows: list[list[int]], limit: int | None) -> None:
+        """Appends the rows after the cached ones (``rows``: row 0 first) up to the whole hypothesis, or until the
+        smallest cost of a row exceeds ``limit``: every path to the last cell crosses each row, and costs never
+        decrease along a path, so the distance is at least that."""
+        if limit is not None and min(rows[-1]) > limit:
+            return
+        lib = self._lib
+        infinity, cost_sub, cost_del, cost_ins = lib._INT_INFINITY, lib._COST_SUB, lib._COST_DEL, lib._COST_INS
+        ref, n_r, n_h = self._ref, len(self._ref), len(words_h)
+        length_ratio, beam = self._beam(n_h)
+        prev = rows[-1]
         for i in range(len(rows), n_h + 1):
-            diagonal = math.floor(i * length_ratio)
-            lo = max(0, diagonal - beam)
-            hi = n_r + 1 if i == n_h else min(n_r + 1, diagonal + beam)
-            costs = [infinity] * (n_r + 1)
-            ops = [op_undef] * (n_r + 1)
-            word = words_h[i - 1]
+            lo, hi = self._columns(i, n_h, length_ratio, beam)
+            costs = [infinity] * lo
             if lo == 0:
-                costs[0], ops[0] = prev[0] + lib._COST_DEL, op_del
+                costs.append(prev[0] + cost_del)
                 lo = 1
+            append = costs.append
             left = costs[lo - 1]
-            for j in range(lo, hi):
-                if word == ref[j - 1]:
-                    cost, op = prev[j - 1], op_nop
-                else:
-                    cost, op = prev[j - 1] + lib._COST_SUB, op_sub
-                if cost >= infinity:  # sacreBLEU starts every cell at infinity and only takes strictly lower costs
-                    cost, op = infinity, op_undef
-                if prev[j] + lib._COST_DEL < cost:
-                    cost, op = prev[j] + lib._COST_DEL, op_del
-                if left + lib._COST_INS < cost:
-                    cost, op = left + lib._COST_INS, op_ins
-                costs[j] = left = cost
-                ops[j] = op
-            rows.append((costs, ops))
+            word = words_h[i - 1]
+            for ref_word, diag, up in zip(ref[lo - 1 : hi - 1], prev[lo - 1 : hi - 1], prev[lo:hi]):
+                # sacreBLEU starts a cell at infinity and lowers it to each of substitution (or no-op), deletion and
+                # insertion in turn: the minimum of the four
+                cost = diag if word == ref_word else diag + cost_sub
+                if up + cost_del < cost:
+                    cost = up + cost_del
+                if left + cost_ins < cost:
+                    cost = left + cost_ins
+                if cost > infinity:
+                    cost = infinity
+                append(cost)
+                left = cost
+            costs += [infinity] * (n_r + 1 - len(costs))
+            rows.append(costs)
             prev = costs
+            if limit is not None and min(costs) > limit:
+                return
+
+    def _trace(self, words_h: list[str], rows: list[list[int]]) -> str:
+        """sacreBLEU's trace: the operation of each cell from the end back to the start, recomputed from costs."""
+        lib = self._lib
+        length_ratio, beam = self._beam(len(words_h))
         trace: list[str] = []
-        i, j = n_h, n_r
+        i, j = len(words_h), len(self._ref)
         while i > 0 or j > 0:
-            op = rows[i][1][j]
+            op = self._operation(words_h, rows, i, j, self._columns(i, len(words_h), length_ratio, beam))
             trace.append(op)
-            if op in (op_sub, op_nop):
+            if op in (lib._OP_SUB, lib._OP_NOP):
                 i, j = i - 1, j - 1
-            elif op == op_ins:
+            elif op == lib._OP_INS:
                 j -= 1
-            elif op == op_del:
+            elif op == lib._OP_DEL:
                 i -= 1
             else:
                 raise RuntimeError(f"TER edit distance: unknown operation {op!r}")
-        return rows[-1][0][n_r], "".join(reversed(trace))
+        return "".join(reversed(trace))
+
+    def _operation(self, words_h: list[str], rows: list[list[int]], i: int, j: int, columns: tuple[int, int]) -> str:
+        """The operation sacreBLEU records for cell (i, j): the first of no-op/substitution, deletion, insertion
+        that is strictly cheaper than what the cell held before it (infinity at first)."""
+        lib = self._lib
+        if i == 0:
+            return str(lib._OP_INS)  # the initial row
+        lo, hi = columns
+        if not lo <= j < hi:
+            return str(lib._OP_UNDEF)  # outside the beam
+        if j == 0:
+            return str(lib._OP_DEL)
+        best, op = lib._INT_INFINITY, lib._OP_UNDEF
+        match = words_h[i - 1] == self._ref[j - 1]
+        candidates = (
+            (rows[i - 1][j - 1] + (0 if match else lib._COST_SUB), lib._OP_NOP if match else lib._OP_SUB),
+            (rows[i - 1][j] + lib._COST_DEL, lib._OP_DEL),
+            (rows[i][j - 1] + lib._COST_INS, lib._OP_INS),
+        )
+        for cost, name in candidates:
+            if best > cost:
+                best, op = cost, name
+        return str(op)

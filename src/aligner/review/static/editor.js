@@ -8,9 +8,10 @@
   var savedState = document.getElementById("saved-state");
   var effort = document.getElementById("effort");
   var beads = {};
-  data.beads.forEach(function (b) {
-    beads[b.bead] = { mt: b.mt, text: b.text, status: b.status, version: b.version, draft: null,
-                      saving: false, seconds: 0, since: null, suggested: false };
+  data.beads.forEach(function (b, k) {
+    var shown = document.querySelector("#bead-" + k + " td.en .text").textContent;
+    beads[k] = { mt: b[0], text: b[1] ? shown : b[0], version: b[1], status: b[2], draft: null,
+                 saving: false, seconds: 0, since: null, suggested: false };
   });
 
   function api(path, body) {
@@ -346,7 +347,6 @@
   window.addEventListener("beforeunload", function (ev) {
     if (unsaved() > 0) { ev.preventDefault(); ev.returnValue = ""; }
   });
-  Object.keys(beads).forEach(showText);
   showSaved();
   if (!R.current()) { var first = R.shown()[0]; if (first) { R.select(first); } }
 })();
