@@ -515,7 +515,7 @@ def test_export_run_tsv_bytes(rundir: Path, tmp_path: Path) -> None:
 
 
 def test_export_run_unknown_format(rundir: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"^unknown export format 'csv'; choose from tmx, xliff, tsv, jsonl$"):
+    with pytest.raises(InputError, match=r"^unknown export format 'csv'; choose from tmx, xliff, tsv, jsonl, story$"):
         export_run(rundir, "csv", tmp_path / "out.csv")
     assert not (tmp_path / "out.csv").exists()
 
