@@ -114,7 +114,7 @@ def test_rerun_removes_a_killed_story_temporary_directory_and_skips_done_ones(tm
 
 
 def test_repeated_paragraphs_across_a_batch_are_translated_once(tmp_path: Path) -> None:
-    from aligner.batch import iter_stories, run_batch
+    from aligner.batch import Sequential, iter_stories, run_batch
     from aligner.translation.memory import MemoTranslator
 
     shared = ["Le président a parlé.", "Il pleut à Paris."]
@@ -127,7 +127,7 @@ def test_repeated_paragraphs_across_a_batch_are_translated_once(tmp_path: Path) 
     stories.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     counting = CountingTranslator()
     memo = MemoTranslator(counting)  # what `aligner batch` puts in front of the engine
-    report = run_batch(iter_stories(stories), memo, tmp_path / "out")
+    report = run_batch(iter_stories(stories), tmp_path / "out", Sequential(memo))
     assert report.done == 3 and report.failed == 0
     # 7 sentences in the batch, 4 distinct: the engine saw each distinct one once
     assert sorted(counting.calls) == sorted({*shared, "Première histoire.", "Deuxième histoire."})

@@ -40,29 +40,32 @@ class Progress:
             self.bar = None
 
 
+def translator_options(args: argparse.Namespace, *, typography: bool = True) -> dict[str, Any]:
+    """``make_translator``'s keywords from the translation flags (picklable: batch workers get a copy)."""
+    return {
+        "engine": args.engine,
+        "model": args.model,
+        "revision": args.revision,
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "batch_tokens": args.batch_tokens,
+        "compute_type": args.compute_type,
+        "device": args.device,
+        "threads": args.threads,
+        "shortlist": not args.no_shortlist,
+        "typography": typography,
+        "max_new_tokens": args.max_new_tokens,
+        "translations": getattr(args, "translations", None),
+        "memory": getattr(args, "memory", None),
+    }
+
+
 def translator_from(
     args: argparse.Namespace, progress: Progress | None, *, sources: list[str] | None = None, typography: bool = True
 ) -> Translator:
     """The translator the flags describe (``--translations`` or a model on ``--engine``)."""
-    translations = getattr(args, "translations", None)
-    return make_translator(
-        args.engine,
-        model=args.model,
-        revision=args.revision,
-        beam=args.beam,
-        batch_size=args.batch_size,
-        batch_tokens=args.batch_tokens,
-        compute_type=args.compute_type,
-        device=args.device,
-        threads=args.threads,
-        shortlist=not args.no_shortlist,
-        typography=typography,
-        max_new_tokens=args.max_new_tokens,
-        progress=progress.update if progress is not None else None,
-        translations=translations,
-        sources=sources,
-        memory=getattr(args, "memory", None),
-    )
+    options = translator_options(args, typography=typography)
+    return make_translator(**options, progress=progress.update if progress is not None else None, sources=sources)
 
 
 def _command_line(default: str) -> str:
@@ -331,28 +334,49 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ..batch import iter_stories, run_batch
-    from ..translation.memory import MemoTranslator
+    import os
 
-    items = list(iter_stories(args.stories))
+    from ..batch import Sequential, count_stories, iter_stories, run_batch
+    from ..batch.progress import BatchProgress
+    from ..translation import prepare
+    from ..translation.memory import FileTranslator, MemoTranslator
+
     if args.translations and args.translations.suffix != ".jsonl":
         raise InputError(
             f"{args.translations}: batches need a JSONL translations file "
             '({"source": ..., "translation": ...} per line)'
         )
-    progress = Progress(args.quiet)
-    translator = MemoTranslator(translator_from(args, None))  # the bar counts stories, not sentences
-    progress.start(len(items), "stories", unit="story")
+    spec = translator_options(args)
+    if args.translations:  # indexed once, on disk; every worker reads the same index
+        spec["translations"] = FileTranslator.from_jsonl(args.translations).index.path  # type: ignore[union-attr]
+    executor: Any
+    if args.ray is not None:
+        from ..batch.cluster import RayActors
+
+        executor = RayActors(spec, address=args.ray, actors=args.workers, cpus=args.cpus_per_worker)
+    elif args.workers > 1:
+        from ..batch.workers import Workers
+
+        prepare(**spec)  # download and convert once, before the workers load it
+        if spec["threads"] is None:
+            spec["threads"] = max(1, (os.cpu_count() or 1) // args.workers)
+        executor = Workers(spec, args.workers)
+    else:
+        executor = Sequential(MemoTranslator(make_translator(**spec)))
+    progress = BatchProgress(count_stories(args.stories)) if not args.quiet else None
 
     def on_story(story_id: str, status: str) -> None:
-        progress.update(1)
+        if progress is not None:
+            progress.story(status.split(":")[0])
         if status.startswith("failed"):
-            print(f"aligner: {story_id}: {status}", file=sys.stderr)
+            fresh_line = "\n" if progress is not None and progress.tty else ""
+            print(f"{fresh_line}aligner: {story_id}: {status}", file=sys.stderr)
 
     try:
-        report = run_batch(iter(items), translator, args.out, on_story=on_story)
+        report = run_batch(iter_stories(args.stories), args.out, executor, on_story=on_story)
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
     print(f"{report.done} done, {report.skipped} already done, {report.failed} failed; summary: {report.summary_path}")
     return 1 if report.failed else 0
 

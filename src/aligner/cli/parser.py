@@ -163,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
     p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
     p.add_argument("-o", "--out", type=Path, required=True)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="stories in parallel: worker processes on this machine (default 1: this process), or Ray actors with "
+        "--ray (default there: as many as the cluster's CPUs allow)",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on a Ray cluster (pip install 'aligner[ray]'): a local one by default, an existing one by "
+        "address (HOST:PORT, or auto for the cluster this machine belongs to)",
+    )
+    p.add_argument("--cpus-per-worker", type=int, default=1, help="--ray: CPUs (and CTranslate2 threads) per actor")
     _add_model_args(p)
 
     p = sub.add_parser("review", help="post-edit a run or a batch in the browser (a local web application)")

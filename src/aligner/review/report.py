@@ -18,7 +18,7 @@ import base64
 import difflib
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -324,6 +324,11 @@ def render(template: str, **context: Any) -> str:
     return str(_environment().get_template(template).render(**context))
 
 
+def render_stream(template: str, **context: Any) -> Iterator[str]:
+    """The page in pieces, for pages too long to hold (a batch index of 100,000 stories)."""
+    yield from _environment().get_template(template).generate(**context)
+
+
 def render_report(result: RunResult) -> str:
     """The complete static HTML page for one run."""
     return render(
@@ -369,4 +374,4 @@ def index_rows(stories: Sequence[StorySummary], link: str = "stories/{id}/report
 
 def render_index(title: str, stories: Sequence[StorySummary]) -> str:
     """A batch's index page: one row per story with status, scores, flag counts and a link to its report."""
-    return render("index.html", page=static_page(title), stories=index_rows(stories), live=False)
+    return render("index.html", page=static_page(title), stories=index_rows(stories), count=len(stories), live=False)

@@ -218,9 +218,9 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
     async def index(request: Request) -> Response:
         if not site.batch:
             return RedirectResponse(f"story/{site.order[0]}", status_code=303)
-        from .. import batch as batch_module
+        from ..batch.summary import story_summary
 
-        summaries = [batch_module.story_summary(s, site.root) for s in site.order]
+        summaries = [story_summary(s, site.root) for s in site.order]
         rows = index_rows(summaries, link="story/{id}")
         efforts = {s: EffortSummary.of(review.efforts(s)) for s in site.order}
         for row in rows:
@@ -230,7 +230,9 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
             row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
         total = EffortSummary.of([r for s in site.order for r in review.efforts(s)])
         page = live_page(f"review: {site.root.name}", base="")
-        html = render("index.html", page=page, stories=rows, live=True, review={"summary": effort_line(total)})
+        html = render(
+            "index.html", page=page, stories=rows, count=len(rows), live=True, review={"summary": effort_line(total)}
+        )
         return HTMLResponse(html)
 
     async def story_page(request: Request) -> Response:
@@ -318,7 +320,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
     async def summary(request: Request) -> Response:
         return JSONResponse(summary_json(review))
 
-    async def story_summary(request: Request) -> Response:
+    async def story_effort(request: Request) -> Response:
         story = story_of(request)
         s = EffortSummary.of(review.efforts(story))
         return JSONResponse({"line": effort_line(s), **s.to_json()})
@@ -334,7 +336,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         Route("/story/{story}", story_page),
         Route("/static/{name}", static),
         Route("/api/story/{story}/state", state),
-        Route("/api/story/{story}/summary", story_summary),
+        Route("/api/story/{story}/summary", story_effort),
         Route(bead_path + "/history", history),
         Route(bead_path + "/suggestions", suggestions),
         Route(bead_path + "/save", save, methods=["POST"]),

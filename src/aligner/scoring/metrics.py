@@ -15,21 +15,24 @@ tokenises and counts every segment anew on each call, and has no way to score gr
 BLEU, chrF and TER are sums over segments, though: a corpus score is computed from the element-wise sum of
 per-segment statistics (this is how its own bootstrap and paired tests resample, in
 ``sacrebleu/significance.py``). So each metric's statistics are extracted once per segment and every group
-is scored from its segments' statistics, through the same sacreBLEU code that ``corpus_score`` runs. The
-sacreBLEU (2.x) internals relied on, each pinned by ``tests/test_metrics_speed.py``:
+is scored from its segments' statistics, through the same sacreBLEU code that ``corpus_score`` runs.
+Extraction itself is the other cost: chrF's n-gram counts are made with numpy, and TER's edit distance is a
+faster port of sacreBLEU's (TER alone took a third of the time once the rest was summed). The sacreBLEU (2.x)
+internals relied on, each pinned by ``tests/test_metrics_speed.py`` (which compares every statistic and
+score with sacreBLEU's own on real MT):
 
 - ``Metric._extract_corpus_statistics(hyps, [refs])``: one statistics list per segment (what ``corpus_score``
-  computes before aggregating);
+  computes before aggregating); used as is for BLEU;
 - ``Metric._aggregate_and_compute(stats)``: the score of the summed statistics (what ``corpus_score`` returns;
   with a single segment, what ``sentence_score`` returns, so sentence BLEU with effective order is that of
   a ``BLEU(effective_order=True)`` on the bead's statistics);
-- chrF++'s statistics are chrF's (``[hyp, ref, match]`` per character order 1-6) followed by its word-order
-  triples, so chrF is read off chrF++'s first ``3 * char_order`` numbers (one reference per segment: no
-  best-reference choice that could differ between the two);
-- ``TER._cache_references`` (reference tokenisation) and ``sacrebleu.metrics.lib_ter`` (its edit-distance
-  constants, ``_perform_shift``, ``_flip_trace``, ``trace_to_alignment``): TER's per-segment edit distance is
-  sacreBLEU's algorithm, ported below with the same beam, cache and tie-breaking and faster inner loops,
-  because TER alone was a third of a batch's scoring time.
+- chrF's statistics layout (``[hyp, ref, match]`` per character order 1-6, then per word order for chrF++),
+  ``CHRF._preprocess_segment`` and ``CHRF._remove_punctuation``: the counts are reproduced in
+  ``_chrf_statistics``, and chrF is read off chrF++'s first ``3 * char_order`` numbers (one reference per
+  segment: no best-reference choice that could differ between the two);
+- ``TER._cache_references`` and ``TER._preprocess_segment`` (tokenisation) and ``sacrebleu.metrics.lib_ter``
+  (its constants, ``_perform_shift``, ``_flip_trace``, ``trace_to_alignment``): ``_translation_edit_rate``
+  is its algorithm with the same beam, row cache and tie-breaking.
 """
 
 from __future__ import annotations
@@ -101,12 +104,12 @@ class _SegmentStatistics:
         hyps, references = list(hyps), [list(refs)]
         bleu = metrics.bleu._extract_corpus_statistics(hyps, references)
         if chrfpp:
-            plus = metrics.chrfpp._extract_corpus_statistics(hyps, references)
+            plus = _chrf_statistics(metrics.chrfpp, hyps, refs)
             chars = 3 * metrics.chrf.char_order
             chrf = [s[:chars] for s in plus]
         else:
             plus = None
-            chrf = metrics.chrf._extract_corpus_statistics(hyps, references)
+            chrf = _chrf_statistics(metrics.chrf, hyps, refs)
         return cls(metrics, bleu, chrf, plus, _ter_statistics(metrics.ter, hyps, refs) if ter else None)
 
     def score(self, key: str, segments: Iterable[int]) -> Any:
@@ -238,14 +241,132 @@ def score_document(
     return DocumentScores(document, beads, per_bead, per_paragraph, _length_buckets(refs, stats), worst(per_bead))
 
 
+# --- chrF: sacreBLEU's statistics, counted with numpy ---------------------------------------------------------------
+#
+# chrF's statistics of a segment are, per order n, [hypothesis n-grams (0 if the reference has none), reference
+# n-grams, matches], matches being the clipped count sum over n-grams of min(hypothesis count, reference count);
+# character n-grams come from the text without whitespace, word n-grams (chrF++) from ``CHRF._remove_punctuation``.
+# sacreBLEU builds a Counter per segment and order; here every n-gram of every segment becomes one integer (segment
+# id and n-gram in base ``alphabet``) and the counting is done by sorting. Exactly the same integers: the tests
+# compare them with sacreBLEU's on real MT and on hostile text. When the integers would not fit in 63 bits (an
+# alphabet of thousands of characters), sacreBLEU counts.
+
+
+def _chrf_statistics(metric: Any, hyps: Sequence[str], refs: Sequence[str]) -> _Stats:
+    """``metric._extract_corpus_statistics(hyps, [refs])`` of a sacreBLEU ``CHRF`` (one reference per segment)."""
+    import numpy as np
+
+    if not hyps:
+        return []
+    hyp_texts = [metric._preprocess_segment(h) for h in hyps]
+    ref_texts = [metric._preprocess_segment(r) for r in refs]
+
+    def chars(text: str) -> str:
+        return text if metric.whitespace else "".join(text.split())
+
+    hyp_chars, ref_chars = [chars(t) for t in hyp_texts], [chars(t) for t in ref_texts]
+    codes = np.frombuffer(("".join(hyp_chars) + "".join(ref_chars)).encode("utf-32-le", "surrogatepass"), "<u4")
+    alphabet, ids = np.unique(codes, return_inverse=True)
+    n_hyp_chars = sum(map(len, hyp_chars))
+    counts = _ngram_statistics(
+        ids[:n_hyp_chars] + 1,
+        [len(t) for t in hyp_chars],
+        ids[n_hyp_chars:] + 1,
+        [len(t) for t in ref_chars],
+        len(alphabet) + 1,
+        metric.char_order,
+    )
+    if counts is None:
+        return list(metric._extract_corpus_statistics(list(hyps), [list(refs)]))
+    if metric.word_order > 0:
+        vocabulary: dict[str, int] = {}
+        hyp_words = [metric._remove_punctuation(t) for t in hyp_texts]
+        ref_words = [metric._remove_punctuation(t) for t in ref_texts]
+
+        def word_ids(words: list[list[str]]) -> Any:
+            return np.array([vocabulary.setdefault(w, len(vocabulary) + 1) for ws in words for w in ws], np.int64)
+
+        hyp_ids, ref_ids = word_ids(hyp_words), word_ids(ref_words)
+        words = _ngram_statistics(
+            hyp_ids,
+            [len(ws) for ws in hyp_words],
+            ref_ids,
+            [len(ws) for ws in ref_words],
+            len(vocabulary) + 1,
+            metric.word_order,
+        )
+        if words is None:
+            return list(metric._extract_corpus_statistics(list(hyps), [list(refs)]))
+        counts = np.concatenate([counts, words], axis=1)
+    stats: _Stats = counts.reshape(len(hyp_texts), -1).tolist()
+    return stats
+
+
+def _ngram_statistics(
+    hyp_ids: Any, hyp_lengths: list[int], ref_ids: Any, ref_lengths: list[int], alphabet: int, order: int
+) -> Any:
+    """[hypothesis n-grams (0 if the reference has none), reference n-grams, matches] per segment and order 1 …
+    ``order``, an int64 array of shape (segments, order, 3); None if the n-gram keys would overflow.
+
+    ``*_ids``: the units (characters or words) of all segments one after the other, as ids in 1 … ``alphabet``-1;
+    ``*_lengths``: units per segment.
+    """
+    import numpy as np
+
+    segments = len(hyp_lengths)
+    per_call = (2**63 - 1) // alphabet**order  # segments whose keys fit in an int64
+    if per_call < 1:
+        return None
+    if segments > per_call:
+        hyp_at, ref_at = [0, *np.cumsum(hyp_lengths).tolist()], [0, *np.cumsum(ref_lengths).tolist()]
+        parts = [
+            _ngram_statistics(
+                hyp_ids[hyp_at[start] : hyp_at[stop]],
+                hyp_lengths[start:stop],
+                ref_ids[ref_at[start] : ref_at[stop]],
+                ref_lengths[start:stop],
+                alphabet,
+                order,
+            )
+            for start, stop in ((a, min(a + per_call, segments)) for a in range(0, segments, per_call))
+        ]
+        return np.concatenate(parts)
+    out = np.zeros((segments, order, 3), np.int64)
+    hyp_len, ref_len = np.array(hyp_lengths, np.int64), np.array(ref_lengths, np.int64)
+    sides = []
+    for ids, lengths in ((hyp_ids, hyp_len), (ref_ids, ref_len)):
+        ids = np.asarray(ids, np.int64)
+        segment_of = np.repeat(np.arange(segments, dtype=np.int64), lengths)
+        end_of = np.repeat(np.cumsum(lengths), lengths)  # the end (exclusive) of each unit's segment
+        keys, per_order = ids, []
+        for n in range(1, order + 1):
+            if n > 1:
+                keys = keys[:-1] * alphabet + ids[n - 1 :]  # the n units starting at each position, in base alphabet
+            inside = np.arange(len(keys)) + n <= end_of[: len(keys)]
+            per_order.append(segment_of[: len(keys)][inside] * alphabet**n + keys[inside])
+        sides.append(per_order)
+    for n in range(1, order + 1):
+        hyp_keys, hyp_counts = np.unique(sides[0][n - 1], return_counts=True)
+        ref_keys, ref_counts = np.unique(sides[1][n - 1], return_counts=True)
+        common, at_hyp, at_ref = np.intersect1d(hyp_keys, ref_keys, assume_unique=True, return_indices=True)
+        matches = np.zeros(segments, np.int64)
+        np.add.at(matches, common // alphabet**n, np.minimum(hyp_counts[at_hyp], ref_counts[at_ref]))
+        hyp_total, ref_total = np.maximum(hyp_len - n + 1, 0), np.maximum(ref_len - n + 1, 0)
+        out[:, n - 1, 0] = np.where(ref_total > 0, hyp_total, 0)
+        out[:, n - 1, 1] = ref_total
+        out[:, n - 1, 2] = matches
+    return out
+
+
 # --- TER: sacreBLEU's edit distance (sacrebleu.metrics.lib_ter, 2.x), ported for speed ---------------------------
 #
-# Same algorithm step for step: the shift search (Tercom's candidate ranking), the beam around the length-scaled
-# diagonal, the cache of matrix rows by hypothesis prefix and the tie-breaking of edit operations (no-op or
-# substitution, then deletion, then insertion; strictly-better only). What differs is bookkeeping: a row is a list
-# of costs beside a list of operations instead of (cost, op) tuples, and shift candidates are found from an index
-# of reference word positions instead of trying every (hypothesis, reference) position pair. The tests compare
-# every segment statistic with sacreBLEU's own on real MT and on generated near-misses.
+# Same algorithm step for step: the shift search (Tercom's candidate ranking, at most _MAX_SHIFT_CANDIDATES), the
+# beam around the length-scaled diagonal, the cache of matrix rows by hypothesis prefix and the tie-breaking of
+# edit operations (no-op or substitution, then deletion, then insertion, each only if strictly cheaper). What
+# differs is bookkeeping: a row is a list of costs beside a list of operations instead of a list of (cost, op)
+# tuples, the trace is only read back when the search needs it (not for every shift candidate), and candidates
+# are found from an index of reference word positions instead of by trying every (hypothesis, reference) position
+# pair. The tests compare every segment's statistics with sacreBLEU's on real MT and on generated near-misses.
 
 
 def _lib_ter() -> Any:
@@ -255,7 +376,8 @@ def _lib_ter() -> Any:
 
 
 def _ter_statistics(ter: Any, hyps: Sequence[str], refs: Sequence[str]) -> _Stats:
-    """``ter._extract_corpus_statistics(hyps, [refs])``, with the edit distance below."""
+    """``ter._extract_corpus_statistics(hyps, [refs])`` (``TER._compute_segment_statistics`` per segment), with the
+    edit distance below."""
     stats: _Stats = []
     for hyp, ref_info in zip(hyps, ter._cache_references([list(refs)])):
         words_hyp = ter._preprocess_segment(hyp).split()
@@ -286,8 +408,7 @@ def _translation_edit_rate(words_hyp: list[str], words_ref: list[str]) -> tuple[
             break
         shifts += 1
         words = shifted
-    edits = distance.distance(words)
-    return shifts + edits, len(words_ref)
+    return shifts + distance.distance(words), len(words_ref)
 
 
 def _shift(
@@ -297,9 +418,10 @@ def _shift(
     distance: _BeamEditDistance,
     checked: int,
 ) -> tuple[int, list[str], int]:
-    """The shift that lowers the edit distance most: (gain, shifted words, candidates checked so far)."""
+    """``lib_ter._shift``: the shift that lowers the edit distance most, as (gain, shifted words, candidates
+    checked so far)."""
     lib_ter = _lib_ter()
-    pre_score, inverse_trace = distance(words_h)
+    pre_score, inverse_trace = distance.with_trace(words_h)
     align, ref_err, hyp_err = lib_ter.trace_to_alignment(lib_ter._flip_trace(inverse_trace))
     best: tuple[int, int, int, int, list[str]] | None = None
     for start_h, start_r, length in _shifted_pairs(words_h, words_r, positions):
@@ -319,15 +441,9 @@ def _shift(
                 continue
             prev_idx = idx
             shifted = lib_ter._perform_shift(words_h, start_h, length, idx)
+            # Tercom's ranking: largest gain, then longest, earliest match, earliest target
+            candidate = (pre_score - distance.distance(shifted), length, -start_h, -idx, shifted)
             checked += 1
-            # Only a candidate that gains at least 1 and at least the best gain so far (ties: the ranking's other
-            # keys) can change what the search does: with no positive gain it stops, whichever candidate ranks
-            # first. The distance of any other is not needed, and its computation stops as soon as it is certain.
-            needed = max(1, best[0]) if best else 1
-            score = distance.at_most(shifted, pre_score - needed)
-            if score is None:
-                continue
-            candidate = (pre_score - score, length, -start_h, -idx, shifted)
             if not best or candidate > best:
                 best = candidate
         if checked >= lib_ter._MAX_SHIFT_CANDIDATES:
@@ -357,40 +473,49 @@ def _shifted_pairs(
                     break
 
 
+_Row = tuple[list[int], list[str]]  # costs and operations of one row of the edit-distance matrix
+
+
 class _BeamEditDistance:
     """``lib_ter.BeamEditDistance``: edit distance to a fixed reference, with a beam, a row cache and the trace.
 
-    Row ``i`` of the matrix holds the costs of the hypothesis prefix of ``i`` words against every reference prefix
-    (``j`` = 0 … ``len(reference)``); rows are cached in a trie keyed by hypothesis words. sacreBLEU stores each
-    cell's operation beside its cost; here costs alone are stored and the operations of the few cells on the
-    trace are recomputed from them (``_operation``), which is most of the speed-up: shift candidates only need
-    the distance.
+    Row ``i`` of the matrix is the hypothesis prefix of ``i`` words against every reference prefix (``j`` = 0
+    … ``len(reference)``); rows are cached in a trie keyed by hypothesis words. All hypotheses given to one
+    instance have the same length (they are shifts of one another), as in sacreBLEU: the beam depends on it.
     """
 
     def __init__(self, words_ref: list[str]) -> None:
         lib_ter = self._lib = _lib_ter()
         self._ref = words_ref
-        self._initial = [j * lib_ter._COST_INS for j in range(len(words_ref) + 1)]
-        self._cache: dict[str, tuple[dict[str, Any], list[int]]] = {}
+        n_r = len(words_ref)
+        self._initial: _Row = ([j * lib_ter._COST_INS for j in range(n_r + 1)], [lib_ter._OP_INS] * (n_r + 1))
+        self._cache: dict[str, tuple[dict[str, Any], _Row]] = {}
         self._cache_size = 0
 
-    def __call__(self, words_hyp: list[str]) -> tuple[int, str]:
-        """(edit distance, trace of operations rewriting the hypothesis into the reference)."""
-        rows = self._rows(words_hyp, None)
-        return rows[-1][-1], self._trace(words_hyp, rows)
-
     def distance(self, words_hyp: list[str]) -> int:
-        """The edit distance alone."""
-        return self._rows(words_hyp, None)[-1][-1]
+        return self._rows(words_hyp)[-1][0][-1]
 
-    def at_most(self, words_hyp: list[str], limit: int) -> int | None:
-        """The edit distance if it is at most ``limit``, else None (found out as early as possible)."""
-        rows = self._rows(words_hyp, limit)
-        return rows[-1][-1] if len(rows) == len(words_hyp) + 1 and rows[-1][-1] <= limit else None
+    def with_trace(self, words_hyp: list[str]) -> tuple[int, str]:
+        """(edit distance, trace of the operations, one per cell from (0, 0) to the last)."""
+        rows = self._rows(words_hyp)
+        lib = self._lib
+        trace: list[str] = []
+        i, j = len(words_hyp), len(self._ref)
+        while i > 0 or j > 0:
+            op = rows[i][1][j]
+            trace.append(op)
+            if op == lib._OP_SUB or op == lib._OP_NOP:
+                i, j = i - 1, j - 1
+            elif op == lib._OP_INS:
+                j -= 1
+            elif op == lib._OP_DEL:
+                i -= 1
+            else:
+                raise RuntimeError(f"TER edit distance: unknown operation {op!r}")
+        return rows[-1][0][-1], "".join(reversed(trace))
 
-    def _rows(self, words_hyp: list[str], limit: int | None) -> list[list[int]]:
-        """The rows of the matrix for ``words_hyp``: the cached ones, then the rest, which are cached in turn; with a
-        ``limit``, only until a row shows that the distance exceeds it."""
+    def _rows(self, words_hyp: list[str]) -> list[_Row]:
+        """Every row of the matrix for ``words_hyp``: the cached ones, then the rest, which are cached in turn."""
         node = self._cache
         rows = [self._initial]
         for word in words_hyp:
@@ -399,7 +524,7 @@ class _BeamEditDistance:
             node, row = node[word]
             rows.append(row)
         cached = len(rows)
-        self._extend(words_hyp, rows, limit)
+        self._extend(words_hyp, rows)
         if self._cache_size < self._lib._MAX_CACHE_SIZE:
             node = self._cache
             for word in words_hyp[: cached - 1]:
@@ -411,94 +536,45 @@ class _BeamEditDistance:
                 node = node[word][0]
         return rows
 
-    def _beam(self, n_h: int) -> tuple[float, int]:
-        lib, n_r = self._lib, len(self._ref)
-        length_ratio = n_r / n_h if n_h else 1
-        beam = math.ceil(length_ratio / 2 + lib._BEAM_WIDTH) if lib._BEAM_WIDTH < length_ratio / 2 else lib._BEAM_WIDTH
-        return length_ratio, beam
-
-    def _columns(self, i: int, n_h: int, length_ratio: float, beam: int) -> tuple[int, int]:
-        """The half-open range of reference positions computed in row ``i`` (the beam); the rest stay infinite."""
-        n_r = len(self._ref)
-        diagonal = math.floor(i * length_ratio)
-        return max(0, diagonal - beam), n_r + 1 if i == n_h else min(n_r + 1, diagonal + beam)
-
-    def _extend(self, words_h: list[str], rows: list[list[int]], limit: int | None) -> None:
-        """Appends the rows after the cached ones (``rows``: row 0 first) up to the whole hypothesis, or until the
-        smallest cost of a row exceeds ``limit``: every path to the last cell crosses each row, and costs never
-        decrease along a path, so the distance is at least that."""
-        if limit is not None and min(rows[-1]) > limit:
-            return
+    def _extend(self, words_h: list[str], rows: list[_Row]) -> None:
+        """Appends the rows after the cached ones (``rows``: row 0 first) up to the whole hypothesis."""
         lib = self._lib
         infinity, cost_sub, cost_del, cost_ins = lib._INT_INFINITY, lib._COST_SUB, lib._COST_DEL, lib._COST_INS
+        op_nop, op_sub, op_ins, op_del, op_undef = lib._OP_NOP, lib._OP_SUB, lib._OP_INS, lib._OP_DEL, lib._OP_UNDEF
         ref, n_r, n_h = self._ref, len(self._ref), len(words_h)
-        length_ratio, beam = self._beam(n_h)
-        prev = rows[-1]
+        length_ratio = n_r / n_h if words_h else 1
+        beam = math.ceil(length_ratio / 2 + lib._BEAM_WIDTH) if lib._BEAM_WIDTH < length_ratio / 2 else lib._BEAM_WIDTH
+        prev = rows[-1][0]
         for i in range(len(rows), n_h + 1):
-            lo, hi = self._columns(i, n_h, length_ratio, beam)
+            diagonal = math.floor(i * length_ratio)
+            lo = max(0, diagonal - beam)
+            hi = n_r + 1 if i == n_h else min(n_r + 1, diagonal + beam)
+            # cells outside the beam stay at infinity, undefined (sacreBLEU's empty row)
             costs = [infinity] * lo
+            ops = [op_undef] * lo
             if lo == 0:
                 costs.append(prev[0] + cost_del)
+                ops.append(op_del)
                 lo = 1
-            append = costs.append
             left = costs[lo - 1]
             word = words_h[i - 1]
             for ref_word, diag, up in zip(ref[lo - 1 : hi - 1], prev[lo - 1 : hi - 1], prev[lo:hi]):
-                # sacreBLEU starts a cell at infinity and lowers it to each of substitution (or no-op), deletion and
-                # insertion in turn: the minimum of the four
-                cost = diag if word == ref_word else diag + cost_sub
+                # sacreBLEU starts a cell at infinity and takes no-op/substitution, deletion, insertion in turn,
+                # each only if strictly cheaper
+                if word == ref_word:
+                    cost, op = diag, op_nop
+                else:
+                    cost, op = diag + cost_sub, op_sub
+                if cost >= infinity:
+                    cost, op = infinity, op_undef
                 if up + cost_del < cost:
-                    cost = up + cost_del
+                    cost, op = up + cost_del, op_del
                 if left + cost_ins < cost:
-                    cost = left + cost_ins
-                if cost > infinity:
-                    cost = infinity
-                append(cost)
+                    cost, op = left + cost_ins, op_ins
+                costs.append(cost)
+                ops.append(op)
                 left = cost
             costs += [infinity] * (n_r + 1 - len(costs))
-            rows.append(costs)
+            ops += [op_undef] * (n_r + 1 - len(ops))
+            rows.append((costs, ops))
             prev = costs
-            if limit is not None and min(costs) > limit:
-                return
-
-    def _trace(self, words_h: list[str], rows: list[list[int]]) -> str:
-        """sacreBLEU's trace: the operation of each cell from the end back to the start, recomputed from costs."""
-        lib = self._lib
-        length_ratio, beam = self._beam(len(words_h))
-        trace: list[str] = []
-        i, j = len(words_h), len(self._ref)
-        while i > 0 or j > 0:
-            op = self._operation(words_h, rows, i, j, self._columns(i, len(words_h), length_ratio, beam))
-            trace.append(op)
-            if op in (lib._OP_SUB, lib._OP_NOP):
-                i, j = i - 1, j - 1
-            elif op == lib._OP_INS:
-                j -= 1
-            elif op == lib._OP_DEL:
-                i -= 1
-            else:
-                raise RuntimeError(f"TER edit distance: unknown operation {op!r}")
-        return "".join(reversed(trace))
-
-    def _operation(self, words_h: list[str], rows: list[list[int]], i: int, j: int, columns: tuple[int, int]) -> str:
-        """The operation sacreBLEU records for cell (i, j): the first of no-op/substitution, deletion, insertion
-        that is strictly cheaper than what the cell held before it (infinity at first)."""
-        lib = self._lib
-        if i == 0:
-            return str(lib._OP_INS)  # the initial row
-        lo, hi = columns
-        if not lo <= j < hi:
-            return str(lib._OP_UNDEF)  # outside the beam
-        if j == 0:
-            return str(lib._OP_DEL)
-        best, op = lib._INT_INFINITY, lib._OP_UNDEF
-        match = words_h[i - 1] == self._ref[j - 1]
-        candidates = (
-            (rows[i - 1][j - 1] + (0 if match else lib._COST_SUB), lib._OP_NOP if match else lib._OP_SUB),
-            (rows[i - 1][j] + lib._COST_DEL, lib._OP_DEL),
-            (rows[i][j - 1] + lib._COST_INS, lib._OP_INS),
-        )
-        for cost, name in candidates:
-            if best > cost:
-                best, op = cost, name
-        return str(op)

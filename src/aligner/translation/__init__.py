@@ -91,6 +91,33 @@ def make_translator(
     return MemoryTranslator(translator, tm) if tm is not None else translator
 
 
+def _quantization(compute_type: str) -> str:
+    """The weights a CTranslate2 conversion stores: float32 for exact float32 runs, int8 for every other type."""
+    return "float32" if compute_type == "float32" else "int8"
+
+
+def prepare(
+    *,
+    engine: str = "auto",
+    model: str = DEFAULT_MODEL,
+    revision: str = DEFAULT_REVISION,
+    compute_type: str = "auto",
+    translations: str | Path | None = None,
+    **_: object,
+) -> None:
+    """Do once, before many processes each make the same translator: resolve the model (download it if needed)
+    and convert it for CTranslate2, so that workers only load it."""
+    if translations is not None:
+        return
+    if resolve_engine(engine) == "ctranslate2":
+        from .convert import cached_conversion, is_ct2_dir
+
+        if not is_ct2_dir(Path(model).expanduser()):
+            cached_conversion(resolve_model(model, revision=revision), _quantization(compute_type))
+    else:
+        resolve_model(model, revision=revision)
+
+
 def _marian(
     engine: str,
     *,
@@ -126,7 +153,7 @@ def _marian(
             ct2_dir = resolved.path
         else:
             resolved = resolve_model(model, revision=revision)
-            ct2_dir = cached_conversion(resolved, "float32" if compute_type == "float32" else "int8")
+            ct2_dir = cached_conversion(resolved, _quantization(compute_type))
         pieces = MarianPieces(ct2_dir)
         backend: Backend = CTranslate2Backend(
             ct2_dir, compute_type=compute_type, device=device, threads=threads, shortlist=shortlist

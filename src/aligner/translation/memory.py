@@ -4,12 +4,18 @@
   system's output (and to drive everything after translation with real MT).
 - ``MemoTranslator``: a translation memory in front of any translator; a sentence is never
   translated twice in a run.
+- ``TranslationMemory`` / ``MemoryTranslator``: confirmed post-edits (a review database or a TMX file) used
+  instead of the MT where the source matches exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import atexit
+import shutil
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..files import read_input_bytes
@@ -21,15 +27,21 @@ class FileTranslator:
     """Existing translations, looked up by source sentence (exact text, then whitespace-folded).
 
     Build one from two line-parallel files (``from_parallel``), from JSONL records with
-    ``source``/``translation`` keys (``from_jsonl``), or from a mapping.
+    ``source``/``translation`` keys (``from_jsonl``: indexed on disk, so a file of any size costs a bounded
+    amount of memory), from an index made before (``open_index``, how batch workers share one), or from a
+    mapping.
     """
 
     engine = "file"
 
-    def __init__(self, table: Mapping[str, str], *, name: str) -> None:
-        self._table = dict(table)
-        self._folded = {_fold(k): v for k, v in table.items()}
+    def __init__(self, table: Mapping[str, str] | TranslationIndex, *, name: str) -> None:
+        self._table = table if isinstance(table, TranslationIndex) else _DictTable(table)
         self.name = name
+
+    @property
+    def index(self) -> TranslationIndex | None:
+        """The on-disk index behind a JSONL file's translations (None for a table in memory)."""
+        return self._table if isinstance(self._table, TranslationIndex) else None
 
     @property
     def signature(self) -> Signature:
@@ -41,17 +53,21 @@ class FileTranslator:
     def lookup(self, texts: Sequence[str]) -> list[str]:
         out: list[str] = []
         for text in texts:
-            if text in self._table:
-                out.append(self._table[text])
-            elif _fold(text) in self._folded:
-                out.append(self._folded[_fold(text)])
-            else:
+            found = self._table.get(text)
+            if found is None:
                 short = text if len(text) <= 70 else text[:67] + "..."
                 raise InputError(
                     f"{self.name}: no translation for the sentence {short!r}; the translations file must "
                     "cover every source sentence"
                 )
+            out.append(found)
         return out
+
+    @classmethod
+    def open_index(cls, path: str | Path) -> FileTranslator:
+        """Translations indexed before (``from_jsonl``), named after the file they came from."""
+        index = TranslationIndex(Path(path))
+        return cls(index, name=index.name)
 
     @classmethod
     def from_parallel(cls, source_file: str | Path, translation_file: str | Path) -> FileTranslator:
@@ -66,19 +82,23 @@ class FileTranslator:
         return cls(dict(zip(src, mt)), name=str(translation_file))
 
     @classmethod
-    def from_jsonl(cls, path: str | Path) -> FileTranslator:
+    def from_jsonl(cls, path: str | Path, *, index: str | Path | None = None) -> FileTranslator:
+        """Translations from JSONL records ``{"source": ..., "translation": ...}`` (a later record for the same
+        source wins), indexed into the SQLite file ``index`` (default: a temporary one, removed at exit)."""
         from ..reading.reader import iter_jsonl
 
-        table: dict[str, str] = {}
-        for where, obj in iter_jsonl(path):
-            if (
-                not isinstance(obj, dict)
-                or not isinstance(obj.get("source"), str)
-                or not isinstance(obj.get("translation"), str)
-            ):
-                raise InputError(f'{where}: expected {{"source": "...", "translation": "..."}}')
-            table[obj["source"]] = obj["translation"]
-        if not table:
+        def records() -> Iterator[tuple[str, str]]:
+            for where, obj in iter_jsonl(path):
+                if (
+                    not isinstance(obj, dict)
+                    or not isinstance(obj.get("source"), str)
+                    or not isinstance(obj.get("translation"), str)
+                ):
+                    raise InputError(f'{where}: expected {{"source": "...", "translation": "..."}}')
+                yield obj["source"], obj["translation"]
+
+        table = TranslationIndex.build(records(), Path(index) if index is not None else None, name=str(path))
+        if not len(table):
             raise InputError(f"{path}: no translations in the file")
         return cls(table, name=str(path))
 
@@ -98,6 +118,81 @@ class FileTranslator:
 
 def _fold(text: str) -> str:
     return " ".join(text.split())
+
+
+class _DictTable:
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self._exact = dict(table)
+        self._folded = {_fold(k): v for k, v in table.items()}
+
+    def get(self, text: str) -> str | None:
+        found = self._exact.get(text)
+        return found if found is not None else self._folded.get(_fold(text))
+
+
+class TranslationIndex:
+    """Translations by source text in an SQLite file: a batch's existing translations stay on disk, with a
+    bounded cache of recent lookups in memory, however many there are. Read-only once built; several
+    processes may share one."""
+
+    CACHE = 20_000
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self.path = path
+        try:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._count = int(self._db.execute("SELECT COUNT(*) FROM t").fetchone()[0])
+            self.name = str(self._db.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()[0])
+        except (sqlite3.DatabaseError, TypeError) as exc:
+            raise InputError(f"{path}: not a translations index ({exc})") from None
+        self._cache: OrderedDict[str, str | None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getstate__(self) -> dict[str, Any]:  # a worker process reopens the file
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"])  # type: ignore[misc]
+
+    @classmethod
+    def build(cls, records: Iterable[tuple[str, str]], path: Path | None = None, *, name: str) -> TranslationIndex:
+        import sqlite3
+        import tempfile
+
+        if path is None:
+            folder = Path(tempfile.mkdtemp(prefix="aligner-translations-"))
+            atexit.register(shutil.rmtree, folder, True)
+            path = folder / "translations.sqlite"
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("CREATE TABLE t (source TEXT PRIMARY KEY, folded TEXT NOT NULL, translation TEXT NOT NULL)")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('name', ?)", (name,))
+        db.executemany("INSERT OR REPLACE INTO t VALUES (?, ?, ?)", ((s, _fold(s), t) for s, t in records))
+        db.execute("CREATE INDEX t_folded ON t (folded)")
+        db.commit()
+        db.close()
+        return cls(path)
+
+    def get(self, text: str) -> str | None:
+        if text in self._cache:
+            self._cache.move_to_end(text)
+            return self._cache[text]
+        row = self._db.execute("SELECT translation FROM t WHERE source = ?", (text,)).fetchone()
+        if row is None:  # whitespace-folded, the latest record first (as a later record wins)
+            row = self._db.execute(
+                "SELECT translation FROM t WHERE folded = ? ORDER BY rowid DESC LIMIT 1", (_fold(text),)
+            ).fetchone()
+        found: str | None = None if row is None else str(row[0])
+        self._cache[text] = found
+        if len(self._cache) > self.CACHE:
+            self._cache.popitem(last=False)
+        return found
 
 
 class MemoTranslator:
@@ -125,8 +220,11 @@ class MemoTranslator:
 
 
 def open_translations(path: str | Path, sources: Iterable[str] | None = None) -> FileTranslator:
-    """A ``FileTranslator`` for ``--translations``: JSONL by suffix, else one line per sentence."""
+    """A ``FileTranslator`` for ``--translations``: JSONL by suffix, an index made from one (SQLite), else one line
+    per sentence."""
     p = Path(path)
+    if p.is_file() and p.open("rb").read(16).startswith(b"SQLite format 3"):
+        return FileTranslator.open_index(p)
     if p.suffix == ".jsonl":
         return FileTranslator.from_jsonl(p)
     if sources is None:

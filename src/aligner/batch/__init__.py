@@ -1,0 +1,34 @@
+"""Many stories, one run each: resumable, in parallel, on one machine or a Ray cluster.
+
+Layout of a batch output directory::
+
+    OUTDIR/stories/<id>/{translation.txt,alignment.txt,result.json,report.html}   one finished run
+    OUTDIR/errors/<id>.txt                                                        why a story failed
+    OUTDIR/summary.json, OUTDIR/summary.tsv, OUTDIR/index.html                    per story, in input order
+
+A story counts as done when its run directory exists. Runs are written atomically: a run killed mid-story
+leaves only a hidden temporary directory, which the next run removes. A rerun skips done stories and retries
+failed ones, so an interrupted-then-resumed batch ends with the same files as an uninterrupted one, whatever
+ran the stories (``Sequential``, ``aligner.batch.workers.Workers``, ``aligner.batch.cluster.RayActors``).
+"""
+
+from __future__ import annotations
+
+from .inputs import StoryItem, count_stories, iter_stories
+from .job import Outcome, Task, run_task
+from .runner import BatchReport, Executor, Sequential, run_batch
+from .summary import story_summary
+
+__all__ = [
+    "BatchReport",
+    "Executor",
+    "Outcome",
+    "Sequential",
+    "StoryItem",
+    "Task",
+    "count_stories",
+    "iter_stories",
+    "run_batch",
+    "run_task",
+    "story_summary",
+]

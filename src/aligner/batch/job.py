@@ -1,0 +1,79 @@
+"""One story of a batch, as every executor runs it (this process, worker processes, Ray actors): translate,
+align, score, write its run directory atomically, or record why it failed."""
+
+from __future__ import annotations
+
+import glob
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import AlignerError, InputError
+from ..files import write_atomic
+from ..pipeline import run_story, write_run
+from ..results import StorySummary
+from ..translation.base import Translator
+from .inputs import StoryItem
+
+
+@dataclass(frozen=True)
+class Task:
+    """The ``seq``-th story of the input (0-based)."""
+
+    seq: int
+    item: StoryItem
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a story: ``done`` (``summary``: its summary line), ``failed`` (``error``: why), or
+    ``skipped`` (finished by an earlier run)."""
+
+    seq: int
+    id: str
+    status: str
+    summary: dict[str, Any] | None = None
+    error: str = ""
+
+
+def story_dir(out: Path, story_id: str) -> Path:
+    return out / "stories" / story_id
+
+
+def error_file(out: Path, story_id: str) -> Path:
+    return out / "errors" / f"{story_id}.txt"
+
+
+def record_failure(out: Path, task: Task, why: str) -> Outcome:
+    write_atomic(error_file(out, task.item.id), why + "\n")
+    return Outcome(task.seq, task.item.id, "failed", error=why)
+
+
+def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
+    """Run one story into ``out``; failures are recorded (``errors/ID.txt``) and returned, never raised."""
+    item = task.item
+    try:
+        if item.story is None:
+            raise InputError(item.error or "unreadable story")
+        result = run_story(item.story.source, translator, item.story.reference)
+        write_run(result, story_dir(out, item.id))
+    except AlignerError as exc:
+        return record_failure(out, task, str(exc))
+    except Exception as exc:  # a bug must not stop a night's batch: the story records it, the rest goes on
+        return record_failure(out, task, f"internal error ({type(exc).__name__}: {exc}); please report it")
+    error_file(out, item.id).unlink(missing_ok=True)
+    return Outcome(task.seq, item.id, "done", StorySummary.of(result).to_json())
+
+
+def remove_leftovers(out: Path, story_id: str | None = None) -> None:
+    """Hidden temporary files and folders that a killed writer left (of one story, or of the whole batch)."""
+    pattern = f".{glob.escape(story_id)}.*" if story_id is not None else ".*"
+    for folder in (out / "stories", out / "errors", out):
+        if not folder.is_dir():
+            continue
+        for leftover in folder.glob(pattern):
+            if leftover.is_dir() and folder.name == "stories":  # atomic_directory's .ID.XXXX
+                shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.is_file() and leftover.name.endswith(".tmp"):  # write_atomic's .NAME.XXXX.tmp
+                leftover.unlink(missing_ok=True)

@@ -1,0 +1,122 @@
+"""The driver of a batch: hands stories to an executor as it takes them, skips finished ones, refuses a duplicate
+id, keeps the summary in input order, and reports each story as it ends.
+
+Executors (``Executor``) decide where stories run: this process (``Sequential``), worker processes on this
+machine (``aligner.batch.workers``) or Ray actors (``aligner.batch.cluster``). All of them run
+``aligner.batch.job.run_task``, so the output is the same bytes whichever runs it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import InputError
+from ..translation.base import Translator
+from .inputs import StoryItem
+from .job import Outcome, Task, remove_leftovers, run_task, story_dir
+from .summary import OrderedSummary, story_summary
+
+
+class Executor(Protocol):
+    """Runs tasks and yields their outcomes, in any order, each exactly once."""
+
+    def map(self, tasks: Iterator[Task], out: Path) -> Iterator[Outcome]: ...
+
+
+class Sequential:
+    """Every story in this process, one after the other, with one translator."""
+
+    def __init__(self, translator: Translator) -> None:
+        self.translator = translator
+
+    def map(self, tasks: Iterator[Task], out: Path) -> Iterator[Outcome]:
+        for task in tasks:
+            yield run_task(task, self.translator, out)
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    done: int  # stories finished in this invocation
+    skipped: int  # stories already finished before it
+    failed: int
+    summary_path: Path
+
+
+class _SeenIds:
+    """Story ids met so far, on disk (a batch of millions does not grow the driver's memory)."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect(tempfile.mktemp(prefix="aligner-ids-", suffix=".sqlite"))
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE ids (id TEXT PRIMARY KEY)")
+
+    def add(self, story_id: str) -> bool:
+        try:
+            self._db.execute("INSERT INTO ids VALUES (?)", (story_id,))
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def close(self) -> None:
+        path = self._db.execute("PRAGMA database_list").fetchone()[2]
+        self._db.close()
+        Path(path).unlink(missing_ok=True)
+
+
+def run_batch(
+    items: Iterable[StoryItem],
+    out: str | Path,
+    executor: Executor,
+    *,
+    on_story: Callable[[str, str], None] | None = None,
+) -> BatchReport:
+    """Run every story of ``items`` not yet done into ``out``; record failures and go on.
+
+    ``on_story(id, status)`` is told ``done``, ``skipped`` or ``failed: …`` as each story ends.
+    """
+    outdir = Path(out)
+    (outdir / "stories").mkdir(parents=True, exist_ok=True)
+    (outdir / "errors").mkdir(exist_ok=True)
+    remove_leftovers(outdir)  # stories half-written when a previous run was killed
+    seen = _SeenIds()
+    summary = OrderedSummary(outdir)
+    counts = {"done": 0, "skipped": 0, "failed": 0}
+
+    def tell(story_id: str, status: str) -> None:
+        if on_story is not None:
+            on_story(story_id, status)
+
+    def tasks() -> Iterator[Task]:
+        for seq, item in enumerate(items):
+            if not seen.add(item.id):
+                raise InputError(f"story id {item.id!r} appears twice in the batch; ids must be unique")
+            if story_dir(outdir, item.id).is_dir():
+                counts["skipped"] += 1
+                summary.put(seq, story_summary(item.id, outdir).to_json())
+                tell(item.id, "skipped")
+                continue
+            yield Task(seq, item)
+
+    try:
+        for outcome in executor.map(tasks(), outdir):
+            if outcome.status == "done" and outcome.summary is not None:
+                counts["done"] += 1
+                summary.put(outcome.seq, outcome.summary)
+                tell(outcome.id, "done")
+            else:
+                counts["failed"] += 1
+                summary.put(outcome.seq, {"id": outcome.id, "status": "error", "error": outcome.error})
+                tell(outcome.id, f"failed: {outcome.error}")
+        path = summary.finish()
+    except BaseException:
+        summary.abandon()
+        raise
+    finally:
+        seen.close()
+    return BatchReport(counts["done"], counts["skipped"], counts["failed"], path)

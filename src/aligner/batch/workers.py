@@ -1,0 +1,182 @@
+"""``aligner batch --workers N``: N worker processes on this machine, each with its own translator, stories handed
+out one at a time as workers free up.
+
+A worker that dies (killed from outside, out of memory, a crash in a native library) is replaced and its story
+retried; a story that stops its worker ``crashes`` times (two by default) is recorded as failed with the reason,
+never retried forever. A worker dies with the driver (``PR_SET_PDEATHSIG`` on Linux; elsewhere it stops when its
+pipe closes), so a killed batch leaves nothing running that could write into the output afterwards.
+
+Written on ``multiprocessing`` rather than ``concurrent.futures.ProcessPoolExecutor`` because the pool must know
+which story a dead worker held: ``ProcessPoolExecutor`` breaks the whole pool and fails every pending story.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from ..errors import AlignerError
+from .job import Outcome, Task, record_failure, remove_leftovers, run_task
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the kernel kills us when the driver dies
+    except (OSError, AttributeError):
+        pass  # not Linux: the closed pipe stops the worker after its current story
+
+
+def worker_main(conn: Connection, spec: dict[str, Any], out: str) -> None:
+    """A worker process: build the translator once, then run the stories the driver sends until told to stop."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the driver's to handle
+    from .. import batch as _  # noqa: F401  (import the package before the model: errors below are ours)
+    from ..translation import make_translator
+    from ..translation.memory import MemoTranslator
+
+    try:
+        translator = MemoTranslator(make_translator(**spec))
+    except AlignerError as exc:
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("ready", os.getpid()))
+    folder = Path(out)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(("outcome", run_task(task, translator, folder)))
+
+
+def _crash_reason(times: int, code: int | None) -> str:
+    how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+    return f"the story stopped its worker {times} times ({how}); not retried again"
+
+
+@dataclass
+class _Slot:
+    process: Any  # multiprocessing.Process (spawn context)
+    conn: Connection
+    task: Task | None = None
+
+
+class Workers:
+    """An ``Executor`` of ``count`` worker processes; each makes its translator with ``make_translator(**spec)``."""
+
+    def __init__(self, spec: dict[str, Any], count: int, *, crashes: int = 2) -> None:
+        if count < 1:
+            raise AlignerError(f"--workers must be at least 1, got {count}")
+        self.spec = spec
+        self.count = count
+        self.crashes = crashes
+        self.pids: list[int] = []  # the live workers' process ids (tests kill one)
+        self._ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads (CTranslate2)
+
+    def _start(self, out: Path) -> _Slot:
+        mine, theirs = self._ctx.Pipe()
+        process = self._ctx.Process(target=worker_main, args=(theirs, self.spec, str(out)), daemon=True)
+        process.start()
+        theirs.close()
+        try:
+            kind, value = mine.recv()
+        except EOFError:
+            process.join()
+            raise AlignerError(
+                f"a batch worker stopped while loading the translator (exit code {process.exitcode})"
+            ) from None
+        if kind == "error":
+            process.join()
+            raise AlignerError(str(value))
+        self.pids.append(int(value))
+        return _Slot(process, mine)
+
+    def _stop(self, slot: _Slot) -> None:
+        try:
+            slot.conn.send(None)
+        except OSError:
+            pass
+        slot.process.join(5)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join()
+        slot.conn.close()
+
+    def map(self, tasks: Iterator[Task], out: Path) -> Iterator[Outcome]:
+        slots: list[_Slot] = []
+        retry: deque[Task] = deque()
+        crashed: dict[int, int] = {}
+        exhausted = False
+        try:
+            slots = [self._start(out) for _ in range(self.count)]
+            while True:
+                for k, slot in enumerate(slots):
+                    if slot.task is not None:
+                        continue
+                    if not slot.process.is_alive():  # died between stories
+                        slots[k] = slot = self._replace(slot, out)
+                    if retry:
+                        slot.task = retry.popleft()
+                    elif not exhausted:
+                        slot.task = next(tasks, None)
+                        exhausted = slot.task is None
+                    if slot.task is not None:
+                        slot.conn.send(slot.task)
+                busy = [s for s in slots if s.task is not None]
+                if not busy:
+                    return
+                ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy]))
+                for k, slot in enumerate(slots):
+                    task = slot.task
+                    if task is None or (slot.conn not in ready and slot.process.sentinel not in ready):
+                        continue
+                    outcome = self._receive(slot)
+                    if outcome is not None:
+                        slot.task = None
+                        yield outcome
+                        continue
+                    code = slot.process.exitcode
+                    slots[k] = self._replace(slot, out)  # a new worker takes the dead one's place
+                    remove_leftovers(out, task.item.id)
+                    crashed[task.seq] = crashed.get(task.seq, 0) + 1
+                    if crashed[task.seq] < self.crashes:
+                        retry.append(task)
+                        continue
+                    how = (
+                        f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+                    )
+                    yield record_failure(out, task, f"the story stopped its worker {crashed[task.seq]} times ({how}); "
+                                         "not retried again")  # fmt: skip
+        finally:
+            for slot in slots:
+                self._stop(slot)
+
+    def _receive(self, slot: _Slot) -> Outcome | None:
+        """The outcome a worker sent, or None when it died without sending one."""
+        try:
+            if slot.conn.poll():
+                kind, outcome = slot.conn.recv()
+                if kind == "outcome":
+                    return outcome  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            pass
+        slot.process.join()
+        return None
+
+    def _replace(self, slot: _Slot, out: Path) -> _Slot:
+        slot.process.join()
+        self.pids = [p for p in self.pids if p != slot.process.pid]
+        slot.conn.close()
+        return self._start(out)
