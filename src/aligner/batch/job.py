@@ -53,6 +53,7 @@ def record_failure(out: Path, task: Task, why: str) -> Outcome:
 def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
     """Run one story into ``out``; failures are recorded (``errors/ID.txt``) and returned, never raised."""
     item = task.item
+    remove_leftovers(out, item.id)  # a retry after a killed attempt starts clean
     try:
         if item.story is None:
             raise InputError(item.error or "unreadable story")

@@ -16,14 +16,15 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
 from ..errors import AlignerError
-from .job import Outcome, Task, record_failure, remove_leftovers, run_task
+from ..translation.base import Translator
+from .job import Outcome, Task, record_failure, run_task
 
 
 def _die_with_parent() -> None:
@@ -36,16 +37,15 @@ def _die_with_parent() -> None:
         pass  # not Linux: the closed pipe stops the worker after its current story
 
 
-def worker_main(conn: Connection, spec: dict[str, Any], out: str) -> None:
-    """A worker process: build the translator once, then run the stories the driver sends until told to stop."""
+def worker_main(conn: Connection, make: Callable[..., Translator], spec: dict[str, Any], out: str) -> None:
+    """A worker process: build the translator once (``make(**spec)``), then run the stories the driver sends until
+    told to stop."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the driver's to handle
-    from .. import batch as _  # noqa: F401  (import the package before the model: errors below are ours)
-    from ..translation import make_translator
     from ..translation.memory import MemoTranslator
 
     try:
-        translator = MemoTranslator(make_translator(**spec))
+        translator = MemoTranslator(make(**spec))
     except AlignerError as exc:
         conn.send(("error", str(exc)))
         return
@@ -74,20 +74,27 @@ class _Slot:
 
 
 class Workers:
-    """An ``Executor`` of ``count`` worker processes; each makes its translator with ``make_translator(**spec)``."""
+    """An ``Executor`` of ``count`` worker processes; each makes its translator with ``make(**spec)`` (default
+    ``make_translator``; any importable function will do, which is how tests plant a story that kills its worker)."""
 
-    def __init__(self, spec: dict[str, Any], count: int, *, crashes: int = 2) -> None:
+    def __init__(
+        self, spec: dict[str, Any], count: int, *, crashes: int = 2, make: Callable[..., Translator] | None = None
+    ) -> None:
+        from ..translation import make_translator
+
         if count < 1:
             raise AlignerError(f"--workers must be at least 1, got {count}")
+        self.make = make or make_translator
         self.spec = spec
         self.count = count
         self.crashes = crashes
         self.pids: list[int] = []  # the live workers' process ids (tests kill one)
+        self.holding: dict[int, str] = {}  # process id → the story it is running
         self._ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads (CTranslate2)
 
     def _start(self, out: Path) -> _Slot:
         mine, theirs = self._ctx.Pipe()
-        process = self._ctx.Process(target=worker_main, args=(theirs, self.spec, str(out)), daemon=True)
+        process = self._ctx.Process(target=worker_main, args=(theirs, self.make, self.spec, str(out)), daemon=True)
         process.start()
         theirs.close()
         try:
@@ -134,6 +141,7 @@ class Workers:
                         exhausted = slot.task is None
                     if slot.task is not None:
                         slot.conn.send(slot.task)
+                        self.holding[slot.process.pid] = slot.task.item.id
                 busy = [s for s in slots if s.task is not None]
                 if not busy:
                     return
@@ -145,20 +153,16 @@ class Workers:
                     outcome = self._receive(slot)
                     if outcome is not None:
                         slot.task = None
+                        self.holding.pop(slot.process.pid, None)
                         yield outcome
                         continue
                     code = slot.process.exitcode
                     slots[k] = self._replace(slot, out)  # a new worker takes the dead one's place
-                    remove_leftovers(out, task.item.id)
                     crashed[task.seq] = crashed.get(task.seq, 0) + 1
                     if crashed[task.seq] < self.crashes:
                         retry.append(task)
                         continue
-                    how = (
-                        f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-                    )
-                    yield record_failure(out, task, f"the story stopped its worker {crashed[task.seq]} times ({how}); "
-                                         "not retried again")  # fmt: skip
+                    yield record_failure(out, task, _crash_reason(crashed[task.seq], code))
         finally:
             for slot in slots:
                 self._stop(slot)
@@ -178,5 +182,6 @@ class Workers:
     def _replace(self, slot: _Slot, out: Path) -> _Slot:
         slot.process.join()
         self.pids = [p for p in self.pids if p != slot.process.pid]
+        self.holding.pop(slot.process.pid, None)
         slot.conn.close()
         return self._start(out)

@@ -354,7 +354,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         from ..batch.cluster import RayActors
 
         executor = RayActors(spec, address=args.ray, actors=args.workers, cpus=args.cpus_per_worker)
-    elif args.workers > 1:
+    elif args.workers is not None and args.workers > 1:
         from ..batch.workers import Workers
 
         prepare(**spec)  # download and convert once, before the workers load it

@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=int,
-        default=1,
+        default=None,
         help="stories in parallel: worker processes on this machine (default 1: this process), or Ray actors with "
         "--ray (default there: as many as the cluster's CPUs allow)",
     )
