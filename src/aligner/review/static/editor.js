@@ -185,6 +185,7 @@
     area.setAttribute("aria-label", "post-edit of bead " + k);
     c.querySelector(".text").hidden = true;
     c.insertBefore(area, c.querySelector(".text").nextSibling);
+    area.style.height = (area.scrollHeight + 4) + "px";
     area.addEventListener("input", function () {
       b.draft = area.value === b.text ? null : area.value;
       if (b.draft !== null) { badge(k, "unsaved", "unsaved"); } else { showText(k); }
