@@ -1,0 +1,187 @@
+"""Batch throughput and the driver's memory, side by side in one invocation, on this machine.
+
+    python models/build_random_opus.py     # once, for the model rows (eval/artifacts/, ~300 MB, not committed)
+    python eval/batch/bench.py             # writes eval/batch/results.md
+
+Rows (each a fresh `aligner batch` command, timed as a whole: start-up, model load, every story, summary):
+
+(a) 100 LIG stories of 20 sentences with existing translations (`--translations`: Google's MT; the human
+    post-edits as references): everything but the model. The baseline is the code before this work
+    (commit BASELINE, run from a git worktree) on the same input, sequentially.
+(b) 12 LIG stories of 10 sentences with the random-weight model of opus-mt-fr-en's architecture
+    (`--beam 1 --max-new-tokens 32`: a random model rarely ends a sentence, so every sentence costs the same).
+
+For each: one process, `--workers 2`, and Ray with 2 actors (a local cluster started by the command).
+Then the driver's peak RSS for 1,000, 10,000 and 100,000 one-sentence stories with existing translations
+(one process; its RSS is the whole job's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data" / "lig-postedit-fren"
+RANDOM_MODEL = ROOT / "eval" / "artifacts" / "random-opus-mt-fr-en"
+BASELINE = "b79ded2"  # main before the result model, the batch package and the scoring rewrite
+
+
+def cpu() -> str:
+    flags = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            have = set(line.split(":", 1)[1].split())
+            flags = ", ".join(f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f in have)
+            break
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return f"{line.split(':', 1)[1].strip()} ({flags}; {os.cpu_count()} cores)"
+    return platform.processor()
+
+
+def lig(lines: int) -> tuple[list[str], list[str], list[str]]:
+    names = ("src-ref-all.fr", "output_Google_Translator.en", "tgt-pe-all.en")
+    src, mt, pe = ((DATA / n).read_text(encoding="utf-8").split("\n")[:lines] for n in names)
+    return src, mt, pe
+
+
+def write_stories(path: Path, stories: int, size: int) -> None:
+    src, _, pe = lig(stories * size)
+    with path.open("w", encoding="utf-8") as fh:
+        for k in range(stories):
+            part = slice(k * size, (k + 1) * size)
+            story = {"id": f"lig-{k:06d}", "paragraphs": [src[part]], "reference": [pe[part]]}
+            fh.write(json.dumps(story, ensure_ascii=False) + "\n")
+
+
+def write_translations(path: Path, lines: int) -> None:
+    src, mt, _ = lig(lines)
+    with path.open("w", encoding="utf-8") as fh:
+        for s, m in zip(src, mt):
+            fh.write(json.dumps({"source": s, "translation": m}, ensure_ascii=False) + "\n")
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS of the command's own process in MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
+    return seconds, usage.ru_maxrss // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.md"))
+    parser.add_argument("--rss-sizes", default="1000,10000,100000")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="aligner-batch-bench-"))
+    home = tmp / "home"
+    home.mkdir()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ALIGNER_CACHE": str(tmp / "cache"), "PYTHONPATH": str(ROOT / "src")}
+    ray_env = {**env, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32), "HOME": str(home)}
+    aligner = [sys.executable, "-m", "aligner.cli", "batch"]
+    rows: list[str] = []
+    try:
+        # (a) existing translations
+        write_stories(tmp / "a.jsonl", 100, 20)
+        write_translations(tmp / "mt.jsonl", 2000)
+        tree = tmp / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASELINE], check=True,
+                       capture_output=True)  # fmt: skip
+        old_env = {**env, "PYTHONPATH": str(tree / "src"), "ALIGNER_LEXICON": str(tree / "models" / "lexicon-fr-en.tsv.gz")}
+        common = ["--translations", str(tmp / "mt.jsonl"), "--quiet"]
+        results: dict[str, float] = {}
+        for label, cmd, e in [
+            (f"before (commit {BASELINE}), one process", [*aligner, str(tmp / "a.jsonl"), "-o", str(tmp / "a0"),
+                                                          *common], old_env),
+            ("one process", [*aligner, str(tmp / "a.jsonl"), "-o", str(tmp / "a1"), *common], env),
+            ("`--workers 2`", [*aligner, str(tmp / "a.jsonl"), "-o", str(tmp / "a2"), *common, "--workers", "2"], env),
+            ("`--ray --workers 2` (local cluster)", [*aligner, str(tmp / "a.jsonl"), "-o", str(tmp / "a3"), *common,
+                                                     "--ray", "--workers", "2"], ray_env),
+        ]:  # fmt: skip
+            seconds, rss = run(cmd, e)
+            results[label] = seconds
+            rows.append(f"| (a) | {label} | {seconds:.1f} s | {100 * 60 / seconds:,.0f} | {rss} MB |")
+        same = all(_same(tmp / "a1", tmp / d) for d in ("a2", "a3"))
+        # (b) the random-weight model
+        if not RANDOM_MODEL.is_dir():
+            subprocess.run([sys.executable, str(ROOT / "models" / "build_random_opus.py")], check=True)
+        write_stories(tmp / "b.jsonl", 12, 10)
+        model = ["--model", str(RANDOM_MODEL), "--beam", "1", "--max-new-tokens", "32", "--quiet"]
+        subprocess.run([*aligner[:-1], "models", "convert", str(RANDOM_MODEL), "-o", str(tmp / "ct2")], env=env,
+                       check=True, capture_output=True)  # fmt: skip
+        model[1] = str(tmp / "ct2")  # converted once, outside the timings
+        for label, cmd, e in [
+            ("one process", [*aligner, str(tmp / "b.jsonl"), "-o", str(tmp / "b1"), *model], env),
+            ("`--workers 2`", [*aligner, str(tmp / "b.jsonl"), "-o", str(tmp / "b2"), *model, "--workers", "2"], env),
+            ("`--ray --workers 2` (local cluster)", [*aligner, str(tmp / "b.jsonl"), "-o", str(tmp / "b3"), *model,
+                                                     "--ray", "--workers", "2"], ray_env),
+        ]:  # fmt: skip
+            seconds, rss = run(cmd, e)
+            rows.append(f"| (b) | {label} | {seconds:.1f} s | {12 * 60 / seconds:,.1f} | {rss} MB |")
+        same_b = all(_same(tmp / "b1", tmp / d) for d in ("b2", "b3"))
+        # the driver's memory against the number of stories
+        rss_rows = []
+        for n in (int(x) for x in args.rss_sizes.split(",")):
+            write_stories(tmp / f"r{n}.jsonl", n, 1)
+            seconds, rss = run([*aligner, str(tmp / f"r{n}.jsonl"), "-o", str(tmp / f"r{n}"), *common], env)
+            rss_rows.append(f"| {n:,} | {rss} MB | {seconds:.0f} s | {n * 60 / seconds:,.0f} |")
+            shutil.rmtree(tmp / f"r{n}", ignore_errors=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tmp / "baseline")],
+                       capture_output=True)  # fmt: skip
+        shutil.rmtree(tmp, ignore_errors=True)
+    one = results["one process"]
+    text = f"""# `aligner batch` benchmark
+
+Made by `python eval/batch/bench.py` on {cpu()}, one invocation; each row a fresh `aligner batch` command,
+timed as a whole (start-up, model load, every story, summary). RSS: the command's own process (with
+`--workers`/`--ray`, the driver; its workers and actors are other processes).
+
+| input | run | time | stories / min | driver peak RSS |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+
+(a) 100 LIG stories of 20 sentences, existing translations. (b) 12 LIG stories of 10 sentences, the
+random-weight opus-mt-fr-en-architecture model, `--beam 1 --max-new-tokens 32`, converted once before.
+Output folders identical across one process, `--workers 2` and Ray: (a) {same}, (b) {same_b}.
+
+One process against before: {results[f"before (commit {BASELINE}), one process"] / one:.2f}× the stories per
+minute. `--workers 2` against one process: {one / results["`--workers 2`"]:.2f}×. Ray (2 actors) against
+`--workers 2`: {results["`--workers 2`"] / results["`--ray --workers 2` (local cluster)"]:.2f}× (Ray's start-up
+included; per story beyond it, see below).
+
+## The driver's memory against the number of stories
+
+One-sentence stories with existing translations, one process (the driver is the whole job):
+
+| stories | peak RSS | time | stories / min |
+|---|---|---|---|
+{chr(10).join(rss_rows)}
+"""
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+def _same(a: Path, b: Path) -> bool:
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    return files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and all(
+        (a / f).read_bytes() == (b / f).read_bytes() for f in files
+    )
+
+
+if __name__ == "__main__":
+    main()
