@@ -307,3 +307,35 @@ def test_run_with_memory_on_the_command_line_needs_no_translation_for_remembered
     without = subprocess.run([*ALIGNER, "run", str(SEED), "--translations", str(mt), "-o", str(tmp_path / "x")],
                              env=cli_env(), capture_output=True, text=True)  # fmt: skip
     assert without.returncode == 2 and "no translation for the sentence" in without.stderr
+
+
+def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
+    from aligner.batch import Sequential, iter_stories, run_batch
+
+    stories = tmp_path / "in"
+    stories.mkdir()
+    (stories / "a.txt").write_text("Le président a parlé. Il a promis des réformes.\n", encoding="utf-8")
+    (stories / "a.en.txt").write_text("The president spoke. He promised reforms.\n", encoding="utf-8")
+    (stories / "b.txt").write_text("Les marchés ont chuté.\n", encoding="utf-8")
+    (stories / "b.en.txt").write_text("Markets fell.\n", encoding="utf-8")
+    run_batch(iter_stories(stories), tmp_path / "out", Sequential(CountingTranslator()))
+    store = SqliteStore(tmp_path / "out" / "review.sqlite")
+    store.save("a", 0, base=0, text="The president spoke.", status="confirmed", reviewer="r", seconds=3, source="x")
+    store.save("a", 1, base=0, text="He promised reforms.", status="edited", reviewer="r", seconds=5, source="x")
+    store.save("b", 0, base=0, text="Markets fell.", status="confirmed", reviewer="s", seconds=2, source="x")
+    store.close()
+    with running(tmp_path / "out") as (url, review):
+        assert review.site.batch and review.site.order == ["a", "b"]
+        with urllib.request.urlopen(url + "api/summary", timeout=10) as response:
+            summary = json.loads(response.read())
+        with urllib.request.urlopen(url, timeout=10) as response:
+            index = response.read().decode()
+    a, b = summary["stories"]
+    total = summary["total"]
+    for key in ("beads", "confirmed", "edited", "rejected", "words_post_edited"):
+        assert total[key] == a[key] + b[key]
+    assert (total["confirmed"], total["edited"], total["words_post_edited"], total["seconds"]) == (2, 1, 8, 10.0)
+    mts = ["LE PRÉSIDENT A PARLÉ.", "IL A PROMIS DES RÉFORMES.", "LES MARCHÉS ONT CHUTÉ."]
+    posts = ["The president spoke.", "He promised reforms.", "Markets fell."]
+    assert total["mean_hter"] == round(sum(hter(m, p) for m, p in zip(mts, posts)) / 3, 4)  # over beads, not stories
+    assert 'href="story/a"' in index and "1/2 confirmed" in index and "1/1 confirmed" in index
