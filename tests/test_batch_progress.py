@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
-from aligner.batch import progress as progress_module
 from aligner.batch.progress import BatchProgress
 
 
@@ -20,7 +20,7 @@ class Clock:
 
 def test_the_line_counts_rates_and_estimates(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
-    monkeypatch.setattr(progress_module.time, "monotonic", clock)
+    monkeypatch.setattr(time, "monotonic", clock)  # the module reads time.monotonic() on each story
     out = io.StringIO()
     p = BatchProgress(100, stream=out, every=10.0)
     for _ in range(10):
@@ -42,7 +42,7 @@ def test_the_line_counts_rates_and_estimates(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_standard_input_has_no_total_and_long_jobs_show_hours(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
-    monkeypatch.setattr(progress_module.time, "monotonic", clock)
+    monkeypatch.setattr(time, "monotonic", clock)  # the module reads time.monotonic() on each story
     unknown = BatchProgress(None, stream=io.StringIO())
     unknown.story("done")
     clock.now += 60
