@@ -4,11 +4,14 @@ import json
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from conftest import ALIGNER, DATA, TINY_MODEL, CountingTranslator, cli_env, needs_shared
+from aligner.signature import Signature
+from aligner.translation import Translation
+from conftest import ALIGNER, DATA, TINY_MODEL, cli_env, needs_shared
 
 
 def wmt_french_stories(path: Path, count: int = 20) -> None:
@@ -113,24 +116,39 @@ def test_rerun_removes_a_killed_story_temporary_directory_and_skips_done_ones(tm
     assert sorted(p.name for p in (out / "stories").iterdir()) == ["a", "c"]
 
 
-def test_repeated_paragraphs_across_a_batch_are_translated_once(tmp_path: Path) -> None:
-    from aligner.batch import Sequential, iter_stories, run_batch
-    from aligner.translation.memory import MemoTranslator
+class BatchSensitive:
+    """Like a real engine, lets the batch show in the output (here, openly: the number of sentences of the call)."""
 
-    shared = ["Le président a parlé.", "Il pleut à Paris."]
-    stories = tmp_path / "s.jsonl"
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    @property
+    def signature(self) -> Signature:
+        return Signature(model="batch-sensitive", engine="test")
+
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
+        self.calls.append(list(texts))
+        return [Translation(f"{t.upper()} [{len(texts)}]") for t in texts]
+
+
+def test_each_story_is_translated_on_its_own(tmp_path: Path) -> None:
+    """A sentence's translation may depend on its batch (eval/batch/batch_dependence.md), so a story is never
+    given another story's translation: its output is the same whatever ran before it, or beside it."""
+    from aligner.batch import Sequential, iter_stories, run_batch
+
+    shared = "Le président a parlé."
     rows = [
-        {"id": "a", "paragraphs": [shared[0], "Première histoire.", shared[1]]},
-        {"id": "b", "paragraphs": [shared[1], "Deuxième histoire.", shared[0]]},
-        {"id": "c", "paragraphs": [shared[0]]},
+        {"id": "a", "paragraphs": [shared, "Première histoire.", "Encore une."]},
+        {"id": "b", "paragraphs": [shared, "Deuxième histoire."]},
     ]
-    stories.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    counting = CountingTranslator()
-    memo = MemoTranslator(counting)  # what `aligner batch` puts in front of the engine
-    report = run_batch(iter_stories(stories), tmp_path / "out", Sequential(memo))
-    assert report.done == 3 and report.failed == 0
-    # 7 sentences in the batch, 4 distinct: the engine saw each distinct one once
-    assert sorted(counting.calls) == sorted({*shared, "Première histoire.", "Deuxième histoire."})
-    assert memo.hits == 3
-    b = (tmp_path / "out" / "stories" / "b" / "translation.txt").read_text(encoding="utf-8")
-    assert b.split("\n\n")[0].strip() == "IL PLEUT À PARIS."
+    both = tmp_path / "both.jsonl"
+    both.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    alone = tmp_path / "alone.jsonl"
+    alone.write_text(json.dumps(rows[1], ensure_ascii=False) + "\n", encoding="utf-8")
+    engine = BatchSensitive()
+    run_batch(iter_stories(both), tmp_path / "both", Sequential(engine))
+    assert engine.calls == [[shared, "Première histoire.", "Encore une."], [shared, "Deuxième histoire."]]
+    run_batch(iter_stories(alone), tmp_path / "alone", Sequential(BatchSensitive()))
+    b = (tmp_path / "both" / "stories" / "b" / "translation.txt").read_text(encoding="utf-8")
+    assert b == (tmp_path / "alone" / "stories" / "b" / "translation.txt").read_text(encoding="utf-8")
+    assert b.startswith("LE PRÉSIDENT A PARLÉ. [2]")  # translated with its own story, not reused from a

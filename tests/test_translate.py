@@ -11,8 +11,8 @@ from aligner.errors import InputError, ModelError
 from aligner.reading.typography import english_typography, normalize_source
 from aligner.translation import Translation, make_translator, texts_of
 from aligner.translation.frontend import MarianTranslator, plan_batches, split_long
-from aligner.translation.memory import FileTranslator, MemoTranslator
-from conftest import TINY_MODEL, CountingTranslator
+from aligner.translation.memory import FileTranslator
+from conftest import TINY_MODEL
 
 
 def tiny(**options: Any) -> MarianTranslator:
@@ -124,15 +124,6 @@ def test_file_translator_positional_and_jsonl(tmp_path: Path) -> None:
     assert texts_of(t2.translate(["Un deux."])) == ["One two."]  # whitespace-folded lookup
     with pytest.raises(InputError, match=r"mt\.jsonl: no translation for the sentence 'Trois\.'"):
         t2.translate(["Trois."])
-
-
-def test_translation_memory_translates_each_sentence_once() -> None:
-    inner = CountingTranslator()
-    memo = MemoTranslator(inner)
-    assert texts_of(memo.translate(["a", "b", "a"])) == ["A", "B", "A"]
-    assert texts_of(memo.translate(["b", "c"])) == ["B", "C"]
-    assert inner.calls == ["a", "b", "c"]
-    assert memo.hits == 2
 
 
 def test_plan_batches_by_sentences_and_tokens() -> None:

@@ -39,9 +39,8 @@ class StoryActor:
         import ray
 
         from ..translation import make_translator
-        from ..translation.memory import MemoTranslator
 
-        self.translator = MemoTranslator(make_translator(**spec))
+        self.translator = make_translator(**spec)
         self.out = Path(out)
         self.actor: str = ray.get_runtime_context().get_actor_id() or ""
 

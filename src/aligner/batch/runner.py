@@ -1,6 +1,12 @@
 """The driver of a batch: hands stories to an executor as it takes them, skips finished ones, refuses a duplicate
 id, keeps the summary in input order, and reports each story as it ends.
 
+Each story is translated on its own (its sentences batched together, repeats within it translated once),
+never from a memory of other stories: a sentence's translation can depend on the sentences it shares a batch
+with (eval/batch/batch_dependence.md: up to 1 % of sentences on the tiny model, through numerics and the
+length cap), so reusing another story's translation would make a story's output depend on which worker ran
+which story first. This way the output is the same bytes for any number and kind of workers.
+
 Executors (``Executor``) decide where stories run: this process (``Sequential``), worker processes on this
 machine (``aligner.batch.workers``) or Ray actors (``aligner.batch.cluster``). All of them run
 ``aligner.batch.job.run_task``, so the output is the same bytes whichever runs it.

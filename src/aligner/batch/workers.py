@@ -42,10 +42,8 @@ def worker_main(conn: Connection, make: Callable[..., Translator], spec: dict[st
     told to stop."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the driver's to handle
-    from ..translation.memory import MemoTranslator
-
     try:
-        translator = MemoTranslator(make(**spec))
+        translator = make(**spec)
     except AlignerError as exc:
         conn.send(("error", str(exc)))
         return

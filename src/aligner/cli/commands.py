@@ -339,7 +339,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ..batch import Sequential, count_stories, iter_stories, run_batch
     from ..batch.progress import BatchProgress
     from ..translation import prepare
-    from ..translation.memory import FileTranslator, MemoTranslator
+    from ..translation.memory import FileTranslator
 
     if args.translations and args.translations.suffix != ".jsonl":
         raise InputError(
@@ -362,7 +362,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             spec["threads"] = max(1, (os.cpu_count() or 1) // args.workers)
         executor = Workers(spec, args.workers)
     else:
-        executor = Sequential(MemoTranslator(make_translator(**spec)))
+        executor = Sequential(make_translator(**spec))
     progress = BatchProgress(count_stories(args.stories)) if not args.quiet else None
 
     def on_story(story_id: str, status: str) -> None:

@@ -4,7 +4,7 @@
 with what the engine noticed (pieces it could not read, splits, length cap). ``signature`` says
 how the translations were made. The Marian front end (``aligner.translation.frontend``), existing
 translations (``…memory.FileTranslator``) and a translation memory in front of either
-(``…memory.MemoTranslator``) all fit behind it.
+(``…memory.MemoryTranslator``) all fit behind it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 - ``FileTranslator``: existing translations looked up by source sentence, to review any other
   system's output (and to drive everything after translation with real MT).
-- ``MemoTranslator``: a translation memory in front of any translator; a sentence is never
-  translated twice in a run.
 - ``TranslationMemory`` / ``MemoryTranslator``: confirmed post-edits (a review database or a TMX file) used
   instead of the MT where the source matches exactly.
 """
@@ -193,30 +191,6 @@ class TranslationIndex:
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)
         return found
-
-
-class MemoTranslator:
-    """A translation memory in front of ``inner``: each distinct sentence is translated once.
-
-    Keyed by the exact source text; valid for one engine with fixed settings (one instance).
-    """
-
-    def __init__(self, inner: Translator) -> None:
-        self.inner = inner
-        self._memo: dict[str, Translation] = {}
-        self.hits = 0
-
-    @property
-    def signature(self) -> Signature:
-        return self.inner.signature
-
-    def translate(self, texts: Sequence[str]) -> list[Translation]:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        self.hits += len(texts) - len(todo)  # sentences that cost nothing
-        if todo:
-            for text, result in zip(todo, self.inner.translate(todo)):
-                self._memo[text] = result
-        return [self._memo[t] for t in texts]
 
 
 def open_translations(path: str | Path, sources: Iterable[str] | None = None) -> FileTranslator:
