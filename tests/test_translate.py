@@ -150,3 +150,15 @@ def test_transformers_cheap_wins_keep_the_translations(compute_type: str) -> Non
 def test_transformers_refuses_an_unknown_compute_type() -> None:
     with pytest.raises(ModelError, match="float32, bfloat16 or"):
         tiny(compute_type="int4")
+
+
+@pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
+def test_a_sentence_cut_at_the_cap_says_so_on_both_engines(engine: str) -> None:
+    """transformers' Marian generation forces </s> into the last allowed position: a cut sentence must still be
+    flagged (the backend once read that forced </s> as a natural end)."""
+    cut = make_translator(engine, model=str(TINY_MODEL), beam=1, max_new_tokens=6)
+    whole = make_translator(engine, model=str(TINY_MODEL), beam=1)
+    long = "Le président russe Vladimir Poutine a déclaré mercredi que la rencontre a duré plus de quatre heures."
+    short, cut_long = cut.translate(["Oui.", long])
+    assert cut_long.hit_length_limit and len(cut_long.text) < len(whole.translate([long])[0].text)
+    assert not short.hit_length_limit and short.text == "Yes."

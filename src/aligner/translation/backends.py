@@ -176,7 +176,10 @@ class TransformersBackend:
             hyps = []
             for row in out.tolist():
                 generated = row[1:]
-                truncated = eos not in generated
+                # Marian checkpoints set forced_eos_token_id: generate() writes </s> as the last allowed piece,
+                # so a sentence cut at the cap ends in </s> there rather than lacking it
+                last = generated[batch.max_pieces - 1] if len(generated) >= batch.max_pieces else None
+                truncated = eos not in generated or last == eos
                 kept = tuple(self.piece_of[i] for i in generated if i not in self.special)
                 hyps.append(Hypothesis(kept, truncated))
             yield hyps
