@@ -101,7 +101,8 @@ def main() -> None:
         tree = tmp / "baseline"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASELINE], check=True,
                        capture_output=True)  # fmt: skip
-        old_env = {**env, "PYTHONPATH": str(tree / "src"), "ALIGNER_LEXICON": str(tree / "models" / "lexicon-fr-en.tsv.gz")}
+        old_lexicon = str(tree / "models" / "lexicon-fr-en.tsv.gz")  # the old code found it through the repository
+        old_env = {**env, "PYTHONPATH": str(tree / "src"), "ALIGNER_LEXICON": old_lexicon}
         common = ["--translations", str(tmp / "mt.jsonl"), "--quiet"]
         results: dict[str, float] = {}
         for label, cmd, e in [
