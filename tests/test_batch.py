@@ -152,3 +152,29 @@ def test_each_story_is_translated_on_its_own(tmp_path: Path) -> None:
     b = (tmp_path / "both" / "stories" / "b" / "translation.txt").read_text(encoding="utf-8")
     assert b == (tmp_path / "alone" / "stories" / "b" / "translation.txt").read_text(encoding="utf-8")
     assert b.startswith("LE PRÉSIDENT A PARLÉ. [2]")  # translated with its own story, not reused from a
+
+
+def test_leftovers_of_one_story_are_not_those_of_a_longer_id() -> None:
+    from aligner.batch.job import _leftover
+
+    assert _leftover(".AFP.1.abcd1234", "AFP.1") and _leftover(".AFP.1.old.k2j4h5g6", "AFP.1")
+    assert _leftover(".AFP.1.txt.x1y2z3w4.tmp", "AFP.1")
+    assert not _leftover(".AFP.1.v2.abcd1234", "AFP.1")  # story AFP.1.v2, being written by another worker
+    assert not _leftover(".AFP.1.v2.txt.x1y2z3w4.tmp", "AFP.1") and not _leftover("AFP.1", "AFP.1")
+
+
+def test_a_file_name_that_cannot_be_an_id_fails_its_story_and_a_stale_run_is_redone(tmp_path: Path) -> None:
+    from aligner.batch import Sequential, iter_stories, run_batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "my story.txt").write_text("Oui.\n", encoding="utf-8")
+    (folder / "ok.txt").write_text("Non.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "stories" / "ok").mkdir(parents=True)
+    (out / "stories" / "ok" / "result.json").write_text('{"schema": "aligner.run/1"}', encoding="utf-8")
+    statuses: dict[str, str] = {}
+    report = run_batch(iter_stories(folder), out, Sequential(BatchSensitive()), on_story=statuses.__setitem__)
+    assert statuses["my story"].startswith("failed: ") and "'my story' cannot be a story id" in statuses["my story"]
+    assert statuses["ok"] == "done" and (report.done, report.failed, report.skipped) == (1, 1, 0)  # the old run redone
+    assert (out / "stories" / "ok" / "translation.txt").read_text(encoding="utf-8") == "NON. [1]\n"

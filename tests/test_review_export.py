@@ -3,6 +3,7 @@ post-edits as the database has them, and the final story in the source's layout.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from aligner.pipeline import read_run, run_story, write_run
 from aligner.reading.reader import parse_text
 from aligner.review.effort import hter
+from aligner.review.export import StoryReview
 from aligner.review.store import Annotation, SqliteStore
 from conftest import ALIGNER, CountingTranslator, cli_env
 from xliff_schema import validate_xliff_strict
@@ -125,3 +127,18 @@ def test_a_batch_storys_export_finds_the_batchs_database(reviewed: Path, tmp_pat
     (reviewed).rename(batch / "stories" / "story-7")
     units = json.loads(export(batch / "stories" / "story-7", "jsonl", tmp_path).decode().splitlines()[0])
     assert units["post_edit"] == "The president spoke on Tuesday."
+
+
+def test_a_confirmed_bead_across_two_paragraphs_leaves_no_empty_one(tmp_path: Path) -> None:
+    from aligner.alignment.beads import Alignment, Bead
+    from aligner.review.export import to_story
+    from aligner.review.store import Version
+
+    result = run_story(parse_text(STORY, doc_id="story-7"), CountingTranslator())
+    merged = Alignment((Bead((0,), (), 1.0), Bead((1, 2), (), 1.0), *result.beads[3:]), "hand")  # sentences 1-2: ¶ 0-1
+    result = dataclasses.replace(result, alignment=merged, flags=((),) * len(merged.beads))
+    review = StoryReview({1: Version("story-7", 1, 1, 0, "He promised reforms; what to know:", "confirmed", "", "a",
+                                     0.0, 0.0, "x")}, [], [], [])  # fmt: skip
+    blocks = to_story(result, [], review).decode().rstrip("\n").split("\n\n")
+    assert blocks[0] == "date 2024-05 LE PRÉSIDENT A PARLÉ MARDI. He promised reforms; what to know:"
+    assert blocks[1].startswith("— ") and "" not in blocks  # the header's paragraph went with the merge

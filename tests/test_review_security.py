@@ -60,6 +60,7 @@ def test_writes_need_the_pages_own_origin(run: Path) -> None:
 def test_a_foreign_host_header_is_refused(run: Path) -> None:
     c = client(run)
     assert c.get("/story/hostile", headers={"Host": "evil.example"}).status_code == 400  # DNS rebinding
+    assert c.get("/story/hostile", headers={"Host": "[::1]:8765"}).status_code == 200  # IPv6 loopback, bracketed
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,7 @@ def test_a_token_is_checked_on_every_request_when_there_is_one(run: Path) -> Non
     assert c.get("/api/summary", headers={"X-Aligner-Token": "wrong"}).status_code == 403
     assert c.post(SAVE, json=BODY, headers=SAME_ORIGIN).status_code == 403
     page = c.get("/story/hostile?token=s3cret")
-    assert page.status_code == 200 and "aligner_token=s3cret" in page.headers["set-cookie"]
+    assert page.status_code == 200 and "aligner_token_80=s3cret" in page.headers["set-cookie"]  # per port
     assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=Strict" in page.headers["set-cookie"]
     assert c.post(SAVE, json=BODY, headers=SAME_ORIGIN).status_code == 200  # the cookie the page set
 

@@ -141,6 +141,12 @@ def test_two_reviewers_edit_the_same_bead_and_nothing_is_lost(seed_run: Path) ->
         assert "saved meanwhile by Anne (v1, edited): Anne's version." in box.inner_text()
         assert "yours: Bruno's version." in box.inner_text()
         assert second.locator("#bead-0 .st").inner_text() == "conflict"
+        # Bruno goes on editing before he decides: "Keep mine" keeps what he has now, not what was refused
+        second.locator("#bead-0").click()
+        second.keyboard.press("Enter")
+        second.keyboard.press("End")
+        second.keyboard.type(" Then more.")
+        second.keyboard.press("Escape")
         second.locator("#bead-0 .panel.conflict button", has_text="Keep mine").click()
         wait_saved(second)
         browser.close()
@@ -148,7 +154,7 @@ def test_two_reviewers_edit_the_same_bead_and_nothing_is_lost(seed_run: Path) ->
     assert [(v.reviewer, v.number, v.base, v.text) for v in history] == [
         ("Anne", 1, 0, "Anne's version."),
         ("Bruno", None, 0, "Bruno's version."),  # refused: stale base, kept
-        ("Bruno", 2, 1, "Bruno's version."),  # saved again, knowingly, over Anne's
+        ("Bruno", 2, 1, "Bruno's version. Then more."),  # saved again, knowingly, over Anne's
     ]
 
 
@@ -320,9 +326,11 @@ def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
     (stories / "b.en.txt").write_text("Markets fell.\n", encoding="utf-8")
     run_batch(iter_stories(stories), tmp_path / "out", Sequential(CountingTranslator()))
     store = SqliteStore(tmp_path / "out" / "review.sqlite")
-    store.save("a", 0, base=0, text="The president spoke.", status="confirmed", reviewer="r", seconds=3, source="x")
-    store.save("a", 1, base=0, text="He promised reforms.", status="edited", reviewer="r", seconds=5, source="x")
-    store.save("b", 0, base=0, text="Markets fell.", status="confirmed", reviewer="s", seconds=2, source="x")
+    one, two, three = "Le président a parlé.", "Il a promis des réformes.", "Les marchés ont chuté."
+    store.save("a", 0, base=0, text="The president spoke.", status="confirmed", reviewer="r", seconds=3, source=one)
+    store.save("a", 1, base=0, text="He promised reforms.", status="edited", reviewer="r", seconds=5, source=two)
+    store.save("b", 0, base=0, text="Markets fell.", status="confirmed", reviewer="s", seconds=2, source=three)
+    store.save("b", 1, base=0, text="From an earlier run.", status="confirmed", reviewer="s", seconds=0, source="?")
     store.close()
     with running(tmp_path / "out") as (url, review):
         assert review.site.batch and review.site.order == ["a", "b"]
@@ -339,3 +347,33 @@ def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
     posts = ["The president spoke.", "He promised reforms.", "Markets fell."]
     assert total["mean_hter"] == round(sum(hter(m, p) for m, p in zip(mts, posts)) / 3, 4)  # over beads, not stories
     assert 'href="story/a"' in index and "1/2 confirmed" in index and "1/1 confirmed" in index
+
+
+@needs_shared
+def test_an_empty_post_edit_stays_empty_through_a_reload(seed_run: Path) -> None:
+    """The page shows an empty text as ∅ and folds spaces: the editor must take the stored text, not the page's."""
+    with running(seed_run) as (url, review), chromium() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(story_url(url, seed_run))
+        page.keyboard.press("Enter")
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.press("Control+s")
+        wait_saved(page)
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Control+a")
+        page.keyboard.type("Two  spaces, kept.")
+        page.keyboard.press("Control+s")
+        wait_saved(page)
+        page.reload()
+        assert page.locator("#bead-0 .text").inner_text() == "∅"
+        page.keyboard.press("Control+Enter")  # confirm bead 0 as it stands
+        wait_saved(page)
+        page.keyboard.press("Control+Enter")  # and bead 1
+        wait_saved(page)
+        browser.close()
+        current = review.store.current(review.site.order[0])
+    assert (current[0].text, current[0].status) == ("", "confirmed")
+    assert (current[1].text, current[1].status) == ("Two  spaces, kept.", "confirmed")

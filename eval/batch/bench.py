@@ -73,12 +73,17 @@ def write_translations(path: Path, lines: int) -> None:
 
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     """(wall seconds, peak RSS of the command's own process in MB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: a chatty command must not block on a full pipe
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        err.seek(0)
+        messages = err.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{messages}")
+    if messages.strip():
+        print(f"{' '.join(cmd[-6:])}: {len(messages.splitlines())} lines on stderr, e.g. {messages.splitlines()[0]}")
     return seconds, usage.ru_maxrss // 1024
 
 

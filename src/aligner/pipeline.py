@@ -57,9 +57,15 @@ def translate_document(doc: Document, translator: Translator) -> tuple[Translati
     return tuple(out)
 
 
-def render_translation(doc: Document, mt: tuple[str, ...]) -> str:
-    """The English story in the source's layout: date tag, paragraphs, bullets, breaks, byline."""
-    blocks = [para.prefix + " ".join(mt[s.id] for s in para.sentences if mt[s.id]) for para in doc.paragraphs]
+def render_translation(doc: Document, mt: tuple[str, ...], *, drop_emptied: bool = False) -> str:
+    """The English story in the source's layout: date tag, paragraphs, bullets, breaks, byline. With
+    ``drop_emptied``, a paragraph whose sentences are all empty is left out (a post-edit that merged it into the
+    paragraph before)."""
+    blocks = [
+        para.prefix + " ".join(mt[s.id] for s in para.sentences if mt[s.id])
+        for para in doc.paragraphs
+        if not (drop_emptied and para.sentences and not any(mt[s.id] for s in para.sentences))
+    ]
     date = doc.meta("date")
     if date and blocks:
         blocks[0] = f"date {date} {blocks[0]}"

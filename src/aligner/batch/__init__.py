@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from .inputs import StoryItem, count_stories, iter_stories
 from .job import Outcome, Task, run_task
-from .runner import BatchReport, Executor, Sequential, run_batch
+from .runner import TRANSLATIONS_INDEX, BatchReport, Executor, Sequential, prepare_output, run_batch
 from .summary import story_summary
 
 __all__ = [
+    "TRANSLATIONS_INDEX",
     "BatchReport",
     "Executor",
     "Outcome",
@@ -28,6 +29,7 @@ __all__ = [
     "Task",
     "count_stories",
     "iter_stories",
+    "prepare_output",
     "run_batch",
     "run_task",
     "story_summary",

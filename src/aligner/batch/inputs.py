@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import AlignerError, InputError
 from ..files import is_stdio
-from ..reading.reader import Story, iter_jsonl_stories, read_document
+from ..reading.reader import STORY_ID, Story, iter_jsonl_stories, read_document
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,10 @@ def iter_stories(path: str | Path) -> Iterator[StoryItem]:
     found = False
     for f in _story_files(p):
         found = True
+        if not STORY_ID.fullmatch(f.stem):
+            yield StoryItem(f.stem, None, f"{f}: {f.stem!r} cannot be a story id (it names the story's folder and "
+                            "page): rename the file with letters, digits, '.', '_' and '-' only")  # fmt: skip
+            continue
         try:
             source = read_document(f, lang="fr")
             ref_path = f.with_name(f.stem + ".en.txt")

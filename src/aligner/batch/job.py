@@ -3,7 +3,7 @@ align, score, write its run directory atomically, or record why it failed."""
 
 from __future__ import annotations
 
-import glob
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,14 +67,25 @@ def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
     return Outcome(task.seq, item.id, "done", StorySummary.of(result).to_json())
 
 
+def _leftover(name: str, story_id: str | None) -> bool:
+    """A hidden temporary name that aligner's atomic writers make: ``.ID.XXXXXXXX`` / ``.ID.old.XXXXXXXX``
+    (a run directory, ``atomic_directory``) or ``.NAME.XXXXXXXX.tmp`` (a file, ``write_atomic``); with
+    ``story_id``, only that story's (not those of a story whose id merely starts the same: ``AFP.1`` / ``AFP.1.v2``)."""
+    if story_id is None:
+        return name.startswith(".")
+    stem = re.escape(f".{story_id}")
+    return re.fullmatch(stem + r"\.(?:old\.)?[a-z0-9_]{8}|" + stem + r"\.txt\.[a-z0-9_]{8}\.tmp", name) is not None
+
+
 def remove_leftovers(out: Path, story_id: str | None = None) -> None:
     """Hidden temporary files and folders that a killed writer left (of one story, or of the whole batch)."""
-    pattern = f".{glob.escape(story_id)}.*" if story_id is not None else ".*"
     for folder in (out / "stories", out / "errors", out):
         if not folder.is_dir():
             continue
-        for leftover in folder.glob(pattern):
-            if leftover.is_dir() and folder.name == "stories":  # atomic_directory's .ID.XXXX
+        for leftover in folder.iterdir():
+            if not _leftover(leftover.name, story_id):
+                continue
+            if leftover.is_dir() and folder.name == "stories":
                 shutil.rmtree(leftover, ignore_errors=True)
-            elif leftover.is_file() and leftover.name.endswith(".tmp"):  # write_atomic's .NAME.XXXX.tmp
+            elif leftover.is_file() and leftover.name.endswith(".tmp"):
                 leftover.unlink(missing_ok=True)

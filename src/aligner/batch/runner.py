@@ -53,6 +53,20 @@ class BatchReport:
     summary_path: Path
 
 
+TRANSLATIONS_INDEX = ".aligner-translations.sqlite"  # existing translations indexed for Ray actors on other nodes
+
+
+def prepare_output(out: str | Path) -> Path:
+    """The output folder, made if needed and cleared of what a killed run left (half-written stories, files, a
+    translations index), before anything of this run is put there."""
+    outdir = Path(out)
+    (outdir / "stories").mkdir(parents=True, exist_ok=True)
+    (outdir / "errors").mkdir(exist_ok=True)
+    remove_leftovers(outdir)
+    (outdir / TRANSLATIONS_INDEX).unlink(missing_ok=True)
+    return outdir
+
+
 class _SeenIds:
     """Story ids met so far, on disk (a batch of millions does not grow the driver's memory)."""
 
@@ -103,10 +117,15 @@ def run_batch(
             if not seen.add(item.id):
                 raise InputError(f"story id {item.id!r} appears twice in the batch; ids must be unique")
             if story_dir(outdir, item.id).is_dir():
-                counts["skipped"] += 1
-                summary.put(seq, story_summary(item.id, outdir).to_json())
-                tell(item.id, "skipped")
-                continue
+                try:
+                    row = story_summary(item.id, outdir).to_json()
+                except InputError:  # a run of an older schema, or cut short: the story runs again and replaces it
+                    row = None
+                if row is not None:
+                    counts["skipped"] += 1
+                    summary.put(seq, row)
+                    tell(item.id, "skipped")
+                    continue
             yield Task(seq, item)
 
     try:

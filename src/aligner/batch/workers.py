@@ -138,7 +138,13 @@ class Workers:
                         slot.task = next(tasks, None)
                         exhausted = slot.task is None
                     if slot.task is not None:
-                        slot.conn.send(slot.task)
+                        try:
+                            slot.conn.send(slot.task)
+                        except OSError:  # it died between stories, after the check: its task waits for the next
+                            retry.appendleft(slot.task)
+                            slot.task = None
+                            slots[k] = self._replace(slot, out)
+                            continue
                         self.holding[slot.process.pid] = slot.task.item.id
                 busy = [s for s in slots if s.task is not None]
                 if not busy:

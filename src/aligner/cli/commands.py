@@ -336,10 +336,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     import os
 
-    from ..batch import Sequential, count_stories, iter_stories, run_batch
+    from ..batch import TRANSLATIONS_INDEX, Sequential, count_stories, iter_stories, prepare_output, run_batch
     from ..batch.progress import BatchProgress
     from ..translation import prepare
-    from ..translation.memory import FileTranslator
+    from ..translation.memory import FileTranslator, TranslationMemory
 
     if args.translations and args.translations.suffix != ".jsonl":
         raise InputError(
@@ -347,12 +347,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
             '({"source": ..., "translation": ...} per line)'
         )
     spec = translator_options(args)
-    if args.translations:  # indexed once, on disk; every worker reads the same index
-        spec["translations"] = FileTranslator.from_jsonl(args.translations).index.path  # type: ignore[union-attr]
+    prepare_output(args.out)
+    if args.memory:  # one snapshot for every worker, even if reviewers confirm more meanwhile
+        spec["memory"] = TranslationMemory.open(args.memory)
+    if args.translations:  # indexed once, on disk; every worker reads the same index (for Ray, in the shared OUT)
+        index = args.out / TRANSLATIONS_INDEX if args.ray is not None else None
+        spec["translations"] = FileTranslator.from_jsonl(args.translations, index=index).index.path  # type: ignore[union-attr]
     executor: Any
     if args.ray is not None:
         from ..batch.cluster import RayActors
 
+        if args.ray == "local":
+            prepare(**spec)  # convert once here, not once per actor into the same cache
         executor = RayActors(spec, address=args.ray, actors=args.workers, cpus=args.cpus_per_worker)
     elif args.workers is not None and args.workers > 1:
         from ..batch.workers import Workers
@@ -377,6 +383,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+        (args.out / TRANSLATIONS_INDEX).unlink(missing_ok=True)
     print(f"{report.done} done, {report.skipped} already done, {report.failed} failed; summary: {report.summary_path}")
     return 1 if report.failed else 0
 

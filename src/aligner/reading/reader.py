@@ -37,6 +37,7 @@ _BYLINE = re.compile(
     r"(?:by|par)\s+[\w’'.\- ]+)$",
     re.IGNORECASE,
 )
+STORY_ID = re.compile(r"[\w\-][\w.\-]*")  # a batch story's id: it names a folder and a URL
 _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n")
 
 
@@ -205,7 +206,7 @@ def parse_story(obj: object, where: str) -> Story:
     if "id" not in obj or "paragraphs" not in obj:
         raise InputError(f'{where}: missing "id" or "paragraphs"')
     doc_id = str(obj["id"])
-    if not re.fullmatch(r"[\w\-][\w.\-]*", doc_id):
+    if not STORY_ID.fullmatch(doc_id):
         raise InputError(
             f"{where}: id {doc_id!r} may only use letters, digits, '.', '_' and '-', and may not start with '.'"
         )

@@ -65,4 +65,5 @@ class StorySummary:
 
     def tsv_row(self) -> str:
         values = {**self.to_json()}
-        return "\t".join(str(values.get(c, "")) for c in self.COLUMNS)
+        # an error message may hold tabs or line breaks: they would split the row
+        return "\t".join(" ".join(str(values.get(c, "")).split()) for c in self.COLUMNS)

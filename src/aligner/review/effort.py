@@ -12,7 +12,7 @@ seconds per post-edited word, and error counts by category and severity.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -67,7 +67,16 @@ def hter(mt: str, post_edit: str) -> float:
 
 
 def chrf(mt: str, post_edit: str) -> float:
+    if not mt.strip() and not post_edit.strip():
+        return 100.0  # nothing to change, nothing changed (sacreBLEU gives two empty texts 0)
     return rounded(_metrics()[1].sentence_score(mt, [post_edit]).score)
+
+
+def of_this_run(result: RunResult, current: Mapping[int, Version]) -> dict[int, Version]:
+    """The saved versions that belong to this run's beads: a version saved for bead K of an earlier run of the
+    story (re-run since, with other beads) is not this bead's K, and is left out (it stays in the history)."""
+    sources = [t.source for t in result.all_texts()]
+    return {k: v for k, v in current.items() if k < len(sources) and v.source == sources[k]}
 
 
 def bead_efforts(
@@ -81,6 +90,7 @@ def bead_efforts(
     for a in annotations:
         errors.setdefault(a.bead, []).append((a.category, a.severity))
     rows = []
+    current = of_this_run(result, current)
     for k, texts in enumerate(result.all_texts()):
         v: Version | None = current.get(k)
         status = v.status if v is not None else "new"

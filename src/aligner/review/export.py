@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..files import write_output
 from ..pipeline import read_run
 from ..results import RunResult
-from .effort import BeadEffort, bead_efforts
+from .effort import BeadEffort, bead_efforts, of_this_run
 from .store import Annotation, Comment, Version
 
 FORMATS = ("tmx", "xliff", "tsv", "jsonl", "story")
@@ -295,7 +295,8 @@ def to_story(result: RunResult, units: list[Unit], review: StoryReview | None = 
         if v is not None and v.status == "confirmed" and bead.left:
             for n, i in enumerate(bead.left):
                 mt[i] = v.text if n == 0 else ""
-    return render_translation(result.source, tuple(mt)).encode("utf-8")
+    # a confirmed bead spanning two paragraphs puts its English in the first: the second is left out
+    return render_translation(result.source, tuple(mt), drop_emptied=True).encode("utf-8")
 
 
 WRITERS = {"tmx": to_tmx, "xliff": to_xliff, "tsv": to_tsv, "jsonl": to_jsonl, "story": to_story}
@@ -328,7 +329,8 @@ def load_review(result: RunResult, db: Path) -> StoryReview:
     store = SqliteStore(db)
     try:
         story = result.source.id
-        return StoryReview(store.current(story), store.versions(story), store.comments(story), store.annotations(story))
+        current = of_this_run(result, store.current(story))
+        return StoryReview(current, store.versions(story), store.comments(story), store.annotations(story))
     finally:
         store.close()
 

@@ -17,27 +17,30 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import AlignerError, InputError
 from ..pipeline import read_run
+from ..reading.reader import STORY_ID
 from ..results import RunResult
-from .effort import BeadEffort, EffortSummary, bead_efforts
+from .effort import BeadEffort, EffortSummary, bead_efforts, of_this_run
 from .report import ReviewState, asset, index_rows, live_page, render, render_story_page
 from .store import Annotation, ReviewStore, check_annotation
 
 MAX_BODY = 64 * 1024
 STATIC = ("report.js", "editor.js", "review.css")
-STORY_ID = re.compile(r"[\w\-][\w.\-]{0,199}")
+NUMBER = re.compile(r"[0-9]{1,9}")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")  # Starlette keeps an IPv6 Host's brackets
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -118,18 +121,19 @@ class Review:
 
     def state(self, story: str) -> ReviewState:
         result = self.site.result(story)
-        current = self.store.current(story)
+        current = of_this_run(result, self.store.current(story))
         comments: dict[int, list[str]] = {}
         for c in self.store.comments(story):
             comments.setdefault(c.bead, []).append(f"{c.reviewer}: {c.text}")
         summary = EffortSummary.of(self.efforts(story))
         mt = result.all_texts()
-        # per bead: [MT, version, status]; the current text of an edited bead is in the page (the editor reads it)
+        # per bead: [MT, version, status] and, once saved, the current text exactly as stored (the page shows it
+        # as words, which folds spaces and shows an empty text as ∅: never read back from there)
         data = {
             "story": story,
             "reviewer": self.reviewer,
             "beads": [
-                [t.mt, current[k].number or 0, current[k].status] if k in current else [t.mt, 0, "new"]
+                [t.mt, current[k].number or 0, current[k].status, current[k].text] if k in current else [t.mt, 0, "new"]
                 for k, t in enumerate(mt)
             ],
         }
@@ -180,13 +184,13 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
 
     def story_of(request: Request) -> str:
         story = str(request.path_params["story"])
-        if not STORY_ID.fullmatch(story) or story not in site.runs:
+        if story not in site.runs:  # looked up, never joined into a path
             raise HTTPException(404, "no such story")
         return story
 
     def bead_of(request: Request, story: str) -> int:
         raw = str(request.path_params["bead"])
-        if not raw.isdigit() or int(raw) >= len(site.result(story).beads):
+        if not NUMBER.fullmatch(raw) or int(raw) >= len(site.result(story).beads):
             raise HTTPException(404, "no such bead")
         return int(raw)
 
@@ -194,7 +198,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             raise HTTPException(415, "send JSON")
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        if length is not None and (not NUMBER.fullmatch(length) or int(length) > MAX_BODY):
             raise HTTPException(413, f"body over {MAX_BODY} bytes")
         data = bytearray()
         async for chunk in request.stream():
@@ -217,7 +221,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
 
     async def index(request: Request) -> Response:
         if not site.batch:
-            return RedirectResponse(f"story/{site.order[0]}", status_code=303)
+            return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
         from ..batch.summary import story_summary
 
         summaries = [story_summary(s, site.root) for s in site.order]
@@ -273,7 +277,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
                 seconds=float(obj.get("seconds", 0.0)),
                 source=texts.source,
             )
-        except (InputError, ValueError, TypeError) as exc:
+        except (InputError, ValueError, TypeError, OverflowError) as exc:
             raise HTTPException(400, str(exc)) from None
         if not saved.ok:
             current = asdict(saved.current) if saved.current is not None else None
@@ -294,17 +298,20 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         story = story_of(request)
         bead = bead_of(request, story)
         obj = await body(request)
-        import time
-
         try:
             version = int(obj.get("version", 0))
-            current = review.store.current(story).get(bead)
-            text = current.text if current is not None else site.result(story).texts(bead).mt
+            if version == 0:
+                text = site.result(story).texts(bead).mt
+            else:  # the span is in the text of the version the reviewer annotated
+                saved = [v for v in review.store.history(story, bead) if v.number == version]
+                if not saved:
+                    raise InputError(f"bead {bead} has no version {version}")
+                text = saved[0].text
             a = Annotation(story, bead, version, int(obj.get("start", -1)), int(obj.get("end", -1)),
                            str(obj.get("category", "")), str(obj.get("severity", "")), str(obj.get("note", "")),
                            reviewer_of(obj), time.time())  # fmt: skip
             check_annotation(a, len(text))
-        except (InputError, ValueError, TypeError) as exc:
+        except (InputError, ValueError, TypeError, OverflowError) as exc:
             raise HTTPException(400, str(exc)) from None
         return JSONResponse(asdict(review.store.annotate(a)))
 
@@ -359,6 +366,12 @@ class Guard:
         self.app = app
         self.token = token
 
+    @staticmethod
+    def cookie(scope: Scope) -> str:
+        """The token's cookie, one per port (browsers share cookies between the ports of a host)."""
+        server = scope.get("server") or ("", 0)
+        return f"aligner_token_{server[1]}"
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -372,9 +385,9 @@ class Guard:
             given = (
                 request.query_params.get("token")
                 or request.headers.get("x-aligner-token")
-                or request.cookies.get("aligner_token")
+                or request.cookies.get(self.cookie(scope))
             )
-            if not given or not secrets.compare_digest(given, self.token):
+            if not given or not secrets.compare_digest(given.encode("utf-8"), self.token.encode("utf-8")):
                 await _refuse(
                     scope, receive, send, 403, "this review server needs its access token (the URL it printed)"
                 )
@@ -395,7 +408,8 @@ class Guard:
                 headers["Referrer-Policy"] = "no-referrer"
                 headers["Cache-Control"] = headers.get("Cache-Control", "no-store")
                 if set_cookie and self.token is not None:
-                    headers.append("Set-Cookie", f"aligner_token={self.token}; HttpOnly; SameSite=Strict; Path=/")
+                    cookie = f"{self.cookie(scope)}={self.token}; HttpOnly; SameSite=Strict; Path=/"
+                    headers.append("Set-Cookie", cookie)
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -438,7 +452,9 @@ def serve(
         ) from None
     sock.listen(128)
     bound = sock.getsockname()[1]
-    allowed = (*LOOPBACK, host) if host in LOOPBACK else (host,)
+    # with a token, any Host will do (the machine's name, an alias); without one (loopback only), only loopback
+    # names: a page of another site cannot reach the server through a rebound DNS name
+    allowed = ("*",) if token is not None else LOOPBACK
     app = create_app(review, token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
     announce(f"http://{shown}:{bound}/" + (f"?token={token}" if token else ""))

@@ -185,18 +185,22 @@ class SqliteStore:
         self._lock = threading.Lock()
 
     def _migrate(self) -> None:
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise InputError(
-                f"{self.path}: review database schema {version} is newer than this aligner's ({SCHEMA_VERSION}); "
-                "upgrade aligner"
-            )
-        for k in range(version, SCHEMA_VERSION):
-            self._db.execute("BEGIN IMMEDIATE")
-            for statement in MIGRATIONS[k]:
-                self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version = {k + 1}")
+        self._db.execute("BEGIN IMMEDIATE")  # the version is read under the write lock: two servers never both migrate
+        try:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise InputError(
+                    f"{self.path}: review database schema {version} is newer than this aligner's "
+                    f"({SCHEMA_VERSION}); upgrade aligner"
+                )
+            for k in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[k]:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {k + 1}")
             self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -204,10 +208,11 @@ class SqliteStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")  # a failed commit (disk full) rolls back too: no transaction left open
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _read(self, sql: str, args: Sequence[object]) -> list[Any]:
         with self._lock:

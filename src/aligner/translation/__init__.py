@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from .base import ProgressFn, Translation, Translator, texts_of
+from .memory import TranslationMemory
 from .models import DEFAULT_MODEL, DEFAULT_REVISION, ResolvedModel, resolve_model
 
 ENGINES = ("auto", "ctranslate2", "transformers")
@@ -58,16 +59,17 @@ def make_translator(
     progress: ProgressFn | None = None,
     translations: str | Path | None = None,
     sources: Sequence[str] | None = None,
-    memory: str | Path | None = None,
+    memory: str | Path | TranslationMemory | None = None,
 ) -> Translator:
     """A translator. With ``translations``, existing translations (JSONL records ``{"source", "translation"}``,
     or, given the story's ``sources``, a text file with one line per source sentence); otherwise the MarianMT
     ``model`` (hub id, transformers folder or CTranslate2 folder) on ``engine``. With ``memory`` (a review database
     or a TMX file), exact matches come from the memory and only the rest from the translator. Every other option
     maps to a CLI flag of the same name; ``threads``: CPU cores; ``shortlist``: CTranslate2's vocabulary shortlist."""
-    from .memory import MemoryTranslator, TranslationMemory, open_translations
+    from .memory import MemoryTranslator, open_translations
 
-    tm = TranslationMemory.open(memory) if memory is not None else None  # a bad file fails before any model loads
+    # a bad file fails before any model loads; a memory already read (a batch's snapshot) is used as it is
+    tm = TranslationMemory.open(memory) if isinstance(memory, (str, Path)) else memory
     if translations is not None:
         translator: Translator = open_translations(translations, sources)
     else:

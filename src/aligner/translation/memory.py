@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import InputError
 from ..files import read_input_bytes
@@ -140,7 +141,8 @@ class TranslationIndex:
 
         self.path = path
         try:
-            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            uri = f"file:{quote(str(path))}?mode=ro"  # a path with #, ? or % stays a path
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._count = int(self._db.execute("SELECT COUNT(*) FROM t").fetchone()[0])
             self.name = str(self._db.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()[0])
         except (sqlite3.DatabaseError, TypeError) as exc:

@@ -9,8 +9,7 @@
   var effort = document.getElementById("effort");
   var beads = {};
   data.beads.forEach(function (b, k) {
-    var shown = document.querySelector("#bead-" + k + " td.en .text").textContent;
-    beads[k] = { mt: b[0], text: b[1] ? shown : b[0], version: b[1], status: b[2], draft: null,
+    beads[k] = { mt: b[0], text: b.length > 3 ? b[3] : b[0], version: b[1], status: b[2], draft: null,
                  saving: false, seconds: 0, since: null, suggested: false };
   });
 
@@ -95,7 +94,7 @@
     var b = beads[k];
     var running = b.since !== null;
     clock(k, false);
-    var s = b.seconds;
+    var s = Math.max(0, b.seconds);
     b.seconds = 0;
     if (running) { clock(k, true); }
     return Math.min(s, 86399);
@@ -106,9 +105,30 @@
     clock(focused, true);
     suggest(focused);
   });
-  document.addEventListener("visibilitychange", function () {
-    if (focused !== null) { clock(focused, !document.hidden); }
+  // the clock runs while the bead is selected and the reviewer is there: not while the window is in the
+  // background, nor past a minute without a key, a click or a scroll (a reviewer gone for coffee)
+  var IDLE = 60000;
+  var lastInput = performance.now();
+  var idle = false;
+  function active() {
+    lastInput = performance.now();
+    if (idle && focused !== null && document.hasFocus()) { idle = false; clock(focused, true); }
+  }
+  ["keydown", "mousedown", "wheel", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, active, true);
   });
+  setInterval(function () {
+    if (!idle && focused !== null && performance.now() - lastInput > IDLE) {
+      clock(focused, false);
+      beads[focused].seconds -= (performance.now() - lastInput - IDLE) / 1000;  // only the first idle minute counts
+      idle = true;
+    }
+  }, 5000);
+  document.addEventListener("visibilitychange", function () {
+    if (focused !== null) { clock(focused, !document.hidden && !idle); }
+  });
+  window.addEventListener("blur", function () { if (focused !== null) { clock(focused, false); } });
+  window.addEventListener("focus", function () { if (focused !== null && !idle) { clock(focused, true); } });
 
   var summaryTimer = null;
   function refreshSummary() {
@@ -128,6 +148,7 @@
                  seconds: takeSeconds(k), reviewer: reviewer };
     return api("/bead/" + k + "/save", body).then(function (res) {
       b.saving = false;
+      if (res.status !== 200 && res.status !== 409) { b.seconds += body.seconds; }  // not recorded: kept for the next save
       if (res.status === 200) {
         var v = res.body.version;
         b.text = v.text; b.status = v.status; b.version = v.number; b.draft = null;
@@ -146,6 +167,7 @@
       return res.status;
     }, function () {
       b.saving = false;
+      b.seconds += body.seconds;
       b.draft = text;
       badge(k, "not saved: no connection", "unsaved");
       showSaved();
@@ -166,7 +188,10 @@
     box.appendChild(a);
     box.appendChild(b);
     p.appendChild(box);
-    var keep = button(p, "Keep mine", function () { save(k, mine, status, reason, theirs.number); });
+    var keep = button(p, "Keep mine", function () {
+      var draft = beads[k].draft;  // what the reviewer has now, typed after the conflict or not
+      save(k, draft !== null ? draft : mine, status, reason, theirs.number);
+    });
     button(p, "Take theirs", function () {
       var bead = beads[k];
       bead.text = theirs.text; bead.status = theirs.status; bead.version = theirs.number; bead.draft = null;
