@@ -55,12 +55,20 @@ def lig(lines: int) -> tuple[list[str], list[str], list[str]]:
     return src, mt, pe
 
 
+LIG_LINES = 10_881
+
+
 def write_stories(path: Path, stories: int, size: int) -> None:
-    src, _, pe = lig(stories * size)
+    """``stories`` stories of ``size`` consecutive LIG lines (past the corpus's end, it starts again: the ids differ)."""
+    src, _, pe = lig(LIG_LINES)
     with path.open("w", encoding="utf-8") as fh:
         for k in range(stories):
-            part = slice(k * size, (k + 1) * size)
-            story = {"id": f"lig-{k:06d}", "paragraphs": [src[part]], "reference": [pe[part]]}
+            lines = [(k * size + n) % LIG_LINES for n in range(size)]
+            story = {
+                "id": f"lig-{k:06d}",
+                "paragraphs": [[src[i] for i in lines]],
+                "reference": [[pe[i] for i in lines]],
+            }
             fh.write(json.dumps(story, ensure_ascii=False) + "\n")
 
 
@@ -102,7 +110,7 @@ def main() -> None:
     try:
         # (a) existing translations
         write_stories(tmp / "a.jsonl", 100, 20)
-        write_translations(tmp / "mt.jsonl", 2000)
+        write_translations(tmp / "mt.jsonl", LIG_LINES)
         tree = tmp / "baseline"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), BASELINE], check=True,
                        capture_output=True)  # fmt: skip

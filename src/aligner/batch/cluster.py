@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AlignerError
-from .job import Outcome, Task, record_failure, run_task
+from .job import Outcome, Task, record_failure, remove_leftovers, run_task
 
 STUCK = ("RESTARTING", "PENDING_CREATION", "DEPENDENCIES_UNREADY")
 
@@ -42,12 +42,16 @@ class StoryActor:
 
         self.translator = make_translator(**spec)
         self.out = Path(out)
+        self.fresh = True  # a (re)started actor: its first story may be the one its killed process was writing
         self.actor: str = ray.get_runtime_context().get_actor_id() or ""
 
     def info(self) -> tuple[str, int]:
         return self.actor, os.getpid()
 
     def run(self, task: Task) -> tuple[str, Outcome]:
+        if self.fresh:  # Ray retries the interrupted story first on the restarted actor
+            remove_leftovers(self.out, task.item.id)
+            self.fresh = False
         return self.actor, run_task(task, self.translator, self.out)
 
 
@@ -186,6 +190,7 @@ class RayActors:
                     live.discard(exc.actor_id)
                     if task.seq not in resubmitted and live:
                         resubmitted.add(task.seq)
+                        remove_leftovers(out, task.item.id)
                         pool.submit(submit, task)
                         continue
                 outcome = record_failure(out, task, f"the story stopped its Ray actor twice ({type(exc).__name__})")

@@ -53,7 +53,6 @@ def record_failure(out: Path, task: Task, why: str) -> Outcome:
 def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
     """Run one story into ``out``; failures are recorded (``errors/ID.txt``) and returned, never raised."""
     item = task.item
-    remove_leftovers(out, item.id)  # a retry after a killed attempt starts clean
     try:
         if item.story is None:
             raise InputError(item.error or "unreadable story")
@@ -78,7 +77,10 @@ def _leftover(name: str, story_id: str | None) -> bool:
 
 
 def remove_leftovers(out: Path, story_id: str | None = None) -> None:
-    """Hidden temporary files and folders that a killed writer left (of one story, or of the whole batch)."""
+    """Hidden temporary files and folders that a killed writer left (of one story, or of the whole batch).
+
+    It lists the folders: called once at the start of a batch and once per retried story (never per story: in
+    a folder of 100,000 stories that listing would make a batch quadratic)."""
     for folder in (out / "stories", out / "errors", out):
         if not folder.is_dir():
             continue

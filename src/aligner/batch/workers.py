@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import AlignerError
 from ..translation.base import Translator
-from .job import Outcome, Task, record_failure, run_task
+from .job import Outcome, Task, record_failure, remove_leftovers, run_task
 
 
 def _die_with_parent() -> None:
@@ -162,6 +162,7 @@ class Workers:
                         continue
                     code = slot.process.exitcode
                     slots[k] = self._replace(slot, out)  # a new worker takes the dead one's place
+                    remove_leftovers(out, task.item.id)  # what the dead worker was writing
                     crashed[task.seq] = crashed.get(task.seq, 0) + 1
                     if crashed[task.seq] < self.crashes:
                         retry.append(task)
