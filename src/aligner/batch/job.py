@@ -13,6 +13,7 @@ from ..errors import AlignerError, InputError
 from ..files import write_atomic
 from ..pipeline import run_story, write_run
 from ..results import StorySummary
+from ..scoring.metrics import release_caches
 from ..translation.base import Translator
 from .inputs import StoryItem
 
@@ -62,6 +63,8 @@ def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
         return record_failure(out, task, str(exc))
     except Exception as exc:  # a bug must not stop a night's batch: the story records it, the rest goes on
         return record_failure(out, task, f"internal error ({type(exc).__name__}: {exc}); please report it")
+    finally:
+        release_caches()  # nothing of a story stays in memory once it is written
     error_file(out, item.id).unlink(missing_ok=True)
     return Outcome(task.seq, item.id, "done", StorySummary.of(result).to_json())
 

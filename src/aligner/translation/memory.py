@@ -134,7 +134,7 @@ class TranslationIndex:
     bounded cache of recent lookups in memory, however many there are. Read-only once built; several
     processes may share one."""
 
-    CACHE = 20_000
+    CACHE = 4_096  # recent lookups (a story's repeats, a desk's boilerplate); the rest is one SQLite read away
 
     def __init__(self, path: Path) -> None:
         import sqlite3
