@@ -140,3 +140,44 @@ def test_load_lexicon_loads_a_given_table(tmp_path: Path) -> None:
     lexicon = load_lexicon(path)
     assert lexicon.table == TABLE
     assert lexicon.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def test_parsed_table_is_kept_by_content_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second load reads the cache (a planted table comes back), and a changed file is never served the
+    table of the old one (fails with a cache keyed by path, or one never read)."""
+    import marshal
+
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "lex.tsv.gz"
+    Lexicon(TABLE, "a").save(path)
+    assert Lexicon.load(path).table == TABLE
+    (cached,) = (tmp_path / "cache" / "lexicon").iterdir()
+    assert cached.name.startswith(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert marshal.loads(cached.read_bytes()) == TABLE
+    cached.write_bytes(marshal.dumps({"planted": {"yes": 1.0}}))
+    assert Lexicon.load(path).table == {"planted": {"yes": 1.0}}  # read from the cache, not parsed
+    Lexicon({**TABLE, "chien": {"dog": 0.5}}, "a").save(path)  # same path, new content
+    assert Lexicon.load(path).table == {**TABLE, "chien": {"dog": 0.5}}
+
+
+@pytest.mark.parametrize("damage", [b"", b"not marshal at all", b"\xe9"])
+def test_a_damaged_cache_is_parsed_again_and_replaced(
+    damage: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "lex.tsv.gz"
+    Lexicon(TABLE, "a").save(path)
+    Lexicon.load(path)
+    (cached,) = (tmp_path / "cache" / "lexicon").iterdir()
+    cached.write_bytes(damage)
+    assert Lexicon.load(path).table == TABLE
+    assert Lexicon.load(path).table == TABLE and len(cached.read_bytes()) > len(damage)
+
+
+def test_an_unwritable_cache_costs_nothing_but_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "lex.tsv.gz"
+    Lexicon(TABLE, "a").save(path)
+    assert Lexicon.load(path).table == TABLE
+    assert Lexicon.load(path).table == TABLE

@@ -124,3 +124,9 @@ def data_file(name: str) -> Path:
     that an installed wheel finds it as well as an editable checkout."""
     ref = resources.files("aligner").joinpath("data", name)
     return Path(str(ref))
+
+
+def cache_dir(kind: str) -> Path:
+    """``$ALIGNER_CACHE/KIND`` (default ``~/.cache/aligner/KIND``): what aligner makes once and reuses (converted
+    models, parsed tables)."""
+    return Path(os.environ.get("ALIGNER_CACHE", "~/.cache/aligner")).expanduser() / kind

@@ -137,10 +137,19 @@ def _ngram_statistics(
 # Same algorithm step for step: the shift search (Tercom's candidate ranking, at most _MAX_SHIFT_CANDIDATES), the
 # beam around the length-scaled diagonal, the cache of matrix rows by hypothesis prefix and the tie-breaking of
 # edit operations (no-op or substitution, then deletion, then insertion, each only if strictly cheaper). What
-# differs is bookkeeping: a row is a list of costs beside a list of operations instead of a list of (cost, op)
-# tuples, the trace is only read back when the search needs it (not for every shift candidate), and candidates
-# are found from an index of reference word positions instead of by trying every (hypothesis, reference) position
-# pair. The tests compare every segment's statistics with sacreBLEU's on real MT and on generated near-misses.
+# differs: a row keeps costs only, not a (cost, operation) pair per cell, and the trace works out the operations
+# of the cells on its path from the costs around them; candidates are found from an index of reference word
+# positions instead of by trying every (hypothesis, reference) position pair; and a candidate whose Levenshtein
+# distance (rapidfuzz, in C++, no beam) already shows that it cannot gain enough to be chosen is not worked out:
+# the beam only removes paths, so the beamed distance is never below Levenshtein's, and every candidate that could
+# win or tie is still computed exactly.
+# The tests compare every segment's statistics with sacreBLEU's on real MT and on generated near-misses.
+
+
+def _levenshtein(a: list[str], b: list[str], *, score_cutoff: int) -> int:
+    from rapidfuzz.distance import Levenshtein
+
+    return int(Levenshtein.distance(a, b, score_cutoff=score_cutoff))
 
 
 def _lib_ter() -> Any:
@@ -215,9 +224,15 @@ def _shift(
                 continue
             prev_idx = idx
             shifted = lib_ter._perform_shift(words_h, start_h, length, idx)
+            checked += 1
+            # a candidate matters only with a gain of at least 1 and at least the best's so far (a tie can win on
+            # length or position); Levenshtein's distance (rapidfuzz, no beam) is a lower bound of the beamed
+            # one, so a candidate it already rules out is not worked out
+            limit = pre_score - (max(1, best[0]) if best else 1)
+            if limit < 0 or _levenshtein(shifted, words_r, score_cutoff=limit) > limit:
+                continue
             # Tercom's ranking: largest gain, then longest, earliest match, earliest target
             candidate = (pre_score - distance.distance(shifted), length, -start_h, -idx, shifted)
-            checked += 1
             if not best or candidate > best:
                 best = candidate
         if checked >= lib_ter._MAX_SHIFT_CANDIDATES:
@@ -247,7 +262,7 @@ def _shifted_pairs(
                     break
 
 
-_Row = tuple[list[int], list[str]]  # costs and operations of one row of the edit-distance matrix
+_Row = list[int]  # the costs of one row of the edit-distance matrix
 
 
 class _BeamEditDistance:
@@ -256,37 +271,78 @@ class _BeamEditDistance:
     Row ``i`` of the matrix is the hypothesis prefix of ``i`` words against every reference prefix (``j`` = 0
     … ``len(reference)``); rows are cached in a trie keyed by hypothesis words. All hypotheses given to one
     instance have the same length (they are shifts of one another), as in sacreBLEU: the beam depends on it.
+    Rows keep costs only: the operation sacreBLEU records in each cell is a function of the costs around it, so
+    the trace works it out for the cells on its path (a few dozen) instead of every cell recording one.
     """
 
     def __init__(self, words_ref: list[str]) -> None:
         lib_ter = self._lib = _lib_ter()
         self._ref = words_ref
         n_r = len(words_ref)
-        self._initial: _Row = ([j * lib_ter._COST_INS for j in range(n_r + 1)], [lib_ter._OP_INS] * (n_r + 1))
+        self._initial: _Row = [j * lib_ter._COST_INS for j in range(n_r + 1)]
         self._cache: dict[str, tuple[dict[str, Any], _Row]] = {}
         self._cache_size = 0
+        self._bands: dict[int, list[tuple[int, int]]] = {}  # by hypothesis length
 
     def distance(self, words_hyp: list[str]) -> int:
-        return self._rows(words_hyp)[-1][0][-1]
+        return self._rows(words_hyp)[-1][-1]
+
+    def _band(self, i: int, n_h: int) -> tuple[int, int]:
+        """The columns ``lo … hi - 1`` of row ``i`` (1 … n_h) inside the beam, for hypotheses of ``n_h`` words."""
+        bands = self._bands.get(n_h)
+        if bands is None:
+            lib, n_r = self._lib, len(self._ref)
+            ratio = n_r / n_h if n_h else 1
+            beam = math.ceil(ratio / 2 + lib._BEAM_WIDTH) if lib._BEAM_WIDTH < ratio / 2 else lib._BEAM_WIDTH
+            bands = self._bands[n_h] = [
+                (
+                    max(0, math.floor(k * ratio) - beam),
+                    n_r + 1 if k == n_h else min(n_r + 1, math.floor(k * ratio) + beam),
+                )
+                for k in range(n_h + 1)
+            ]
+        return bands[i]
 
     def with_trace(self, words_hyp: list[str]) -> tuple[int, str]:
         """(edit distance, trace of the operations, one per cell from (0, 0) to the last)."""
         rows = self._rows(words_hyp)
-        lib = self._lib
         trace: list[str] = []
         i, j = len(words_hyp), len(self._ref)
         while i > 0 or j > 0:
-            op = rows[i][1][j]
+            op = self._operation(words_hyp, rows, i, j)
             trace.append(op)
-            if op == lib._OP_SUB or op == lib._OP_NOP:
+            if op == self._lib._OP_SUB or op == self._lib._OP_NOP:
                 i, j = i - 1, j - 1
-            elif op == lib._OP_INS:
+            elif op == self._lib._OP_INS:
                 j -= 1
-            elif op == lib._OP_DEL:
+            elif op == self._lib._OP_DEL:
                 i -= 1
             else:
-                raise RuntimeError(f"TER edit distance: unknown operation {op!r}")
-        return rows[-1][0][-1], "".join(reversed(trace))
+                raise RuntimeError(f"TER edit distance: no operation reaches cell ({i}, {j})")
+        return rows[-1][-1], "".join(reversed(trace))
+
+    def _operation(self, words_h: list[str], rows: list[_Row], i: int, j: int) -> str:
+        """The operation sacreBLEU records in cell (i, j): it starts at infinity and takes no-op/substitution,
+        deletion, insertion in turn, each only if strictly cheaper (the same comparisons as ``_extend``)."""
+        lib = self._lib
+        if i == 0:
+            return str(lib._OP_INS)
+        lo, hi = self._band(i, len(words_h))
+        if not lo <= j < hi:
+            return str(lib._OP_UNDEF)  # outside the beam
+        if j == 0:
+            return str(lib._OP_DEL)
+        prev, row = rows[i - 1], rows[i]
+        op, cost = lib._OP_NOP, prev[j - 1]
+        if words_h[i - 1] != self._ref[j - 1]:
+            op, cost = lib._OP_SUB, cost + lib._COST_SUB
+        if cost >= lib._INT_INFINITY:
+            op, cost = lib._OP_UNDEF, lib._INT_INFINITY
+        if prev[j] + lib._COST_DEL < cost:
+            op, cost = lib._OP_DEL, prev[j] + lib._COST_DEL
+        if row[j - 1] + lib._COST_INS < cost:  # infinity left of the beam, as in _extend
+            op = lib._OP_INS
+        return str(op)
 
     def _rows(self, words_hyp: list[str]) -> list[_Row]:
         """Every row of the matrix for ``words_hyp``: the cached ones, then the rest, which are cached in turn."""
@@ -314,41 +370,28 @@ class _BeamEditDistance:
         """Appends the rows after the cached ones (``rows``: row 0 first) up to the whole hypothesis."""
         lib = self._lib
         infinity, cost_sub, cost_del, cost_ins = lib._INT_INFINITY, lib._COST_SUB, lib._COST_DEL, lib._COST_INS
-        op_nop, op_sub, op_ins, op_del, op_undef = lib._OP_NOP, lib._OP_SUB, lib._OP_INS, lib._OP_DEL, lib._OP_UNDEF
         ref, n_r, n_h = self._ref, len(self._ref), len(words_h)
-        length_ratio = n_r / n_h if words_h else 1
-        beam = math.ceil(length_ratio / 2 + lib._BEAM_WIDTH) if lib._BEAM_WIDTH < length_ratio / 2 else lib._BEAM_WIDTH
-        prev = rows[-1][0]
+        prev = rows[-1]
         for i in range(len(rows), n_h + 1):
-            diagonal = math.floor(i * length_ratio)
-            lo = max(0, diagonal - beam)
-            hi = n_r + 1 if i == n_h else min(n_r + 1, diagonal + beam)
-            # cells outside the beam stay at infinity, undefined (sacreBLEU's empty row)
+            lo, hi = self._band(i, n_h)
+            # cells outside the beam stay at infinity (sacreBLEU's empty row)
             costs = [infinity] * lo
-            ops = [op_undef] * lo
             if lo == 0:
                 costs.append(prev[0] + cost_del)
-                ops.append(op_del)
                 lo = 1
             left = costs[lo - 1]
             word = words_h[i - 1]
             for ref_word, diag, up in zip(ref[lo - 1 : hi - 1], prev[lo - 1 : hi - 1], prev[lo:hi]):
-                # sacreBLEU starts a cell at infinity and takes no-op/substitution, deletion, insertion in turn,
-                # each only if strictly cheaper
-                if word == ref_word:
-                    cost, op = diag, op_nop
-                else:
-                    cost, op = diag + cost_sub, op_sub
+                # no-op/substitution, deletion, insertion in turn, each only if strictly cheaper (sacreBLEU's order)
+                cost = diag if word == ref_word else diag + cost_sub
                 if cost >= infinity:
-                    cost, op = infinity, op_undef
+                    cost = infinity
                 if up + cost_del < cost:
-                    cost, op = up + cost_del, op_del
+                    cost = up + cost_del
                 if left + cost_ins < cost:
-                    cost, op = left + cost_ins, op_ins
+                    cost = left + cost_ins
                 costs.append(cost)
-                ops.append(op)
                 left = cost
             costs += [infinity] * (n_r + 1 - len(costs))
-            ops += [op_undef] * (n_r + 1 - len(ops))
-            rows.append((costs, ops))
+            rows.append(costs)
             prev = costs

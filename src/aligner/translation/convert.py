@@ -11,7 +11,6 @@ quantization (``cached_conversion``).
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -108,7 +107,9 @@ def convert(folder: str | Path, out: str | Path, quantization: str = "int8", *, 
 
 
 def _cache_root() -> Path:
-    return Path(os.environ.get("ALIGNER_CACHE", "~/.cache/aligner")).expanduser() / "ct2"
+    from ..files import cache_dir
+
+    return cache_dir("ct2")
 
 
 def _weights_hash(folder: Path) -> str:
