@@ -178,3 +178,36 @@ def test_a_file_name_that_cannot_be_an_id_fails_its_story_and_a_stale_run_is_red
     assert statuses["my story"].startswith("failed: ") and "'my story' cannot be a story id" in statuses["my story"]
     assert statuses["ok"] == "done" and (report.done, report.failed, report.skipped) == (1, 1, 0)  # the old run redone
     assert (out / "stories" / "ok" / "translation.txt").read_text(encoding="utf-8") == "NON. [1]\n"
+
+
+def test_a_finished_story_leaves_nothing_in_the_text_caches(tmp_path: Path) -> None:
+    """sacreBLEU's tokenisers (an lru_cache of 65,536 lines each) and translate-toolkit's checker (an unbounded
+    dict) keep every line they see; a batch empties them after each story, or its memory grows with the batch
+    (fails if ``run_task`` stops releasing them, or the QA stops clearing the checker)."""
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+    from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
+
+    from aligner.batch import Sequential, iter_stories, run_batch
+    from aligner.review.qa import _checker
+
+    rows = [
+        {"id": f"s{k}", "paragraphs": [f"Le président a parlé {k} fois."], "reference": [f"The president spoke {k}."]}
+        for k in range(3)
+    ]
+    stories = tmp_path / "stories.jsonl"
+    stories.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    seen: list[tuple[int, int, int]] = []
+
+    def sizes(story_id: str, status: str) -> None:
+        assert status == "done", status
+        seen.append(
+            (
+                Tokenizer13a.__call__.cache_info().currsize,
+                TercomTokenizer.__call__.cache_info().currsize,
+                len(_checker().results_cache),
+            )
+        )
+
+    run_batch(iter_stories(stories), tmp_path / "out", Sequential(BatchSensitive()), on_story=sizes)
+    assert seen == [(0, 0, 0)] * 3
+    assert (tmp_path / "out" / "stories" / "s2" / "result.json").is_file()  # the stories were scored and written
