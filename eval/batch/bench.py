@@ -156,6 +156,21 @@ def main() -> None:
             rate = 100 * 60 / seconds
             rows.append(f"| (a) | {label} | {seconds:.1f} s (runs: {spread}) | {rate:,.0f} | {peak[label]} MB |")
         same = all(_same(tmp / "a1", tmp / d) for d in ("a2", "a3"))
+        # (a5) five times as many stories: start-up (workers' imports, Ray's cluster) weighs less
+        write_stories(tmp / "a5.jsonl", 500, 20)
+        timings_a5: dict[str, float] = {}
+        for label, cmd, e in [
+            ("one process", [*aligner, str(tmp / "a5.jsonl"), "-o", str(tmp / "c1"), *common], env),
+            ("`--workers 2`", [*aligner, str(tmp / "a5.jsonl"), "-o", str(tmp / "c2"), *common, "--workers", "2"], env),
+            ("`--ray --workers 2` (local cluster)", [*aligner, str(tmp / "a5.jsonl"), "-o", str(tmp / "c3"), *common,
+                                                     "--ray", "--workers", "2"], ray_env),
+        ]:  # fmt: skip
+            seconds, rss = run(cmd, e)
+            timings_a5[label] = seconds
+            rows.append(f"| (a5) | {label} | {seconds:.1f} s | {500 * 60 / seconds:,.0f} | {rss} MB |")
+        same_a5 = all(_same(tmp / "c1", tmp / d) for d in ("c2", "c3"))
+        for d in ("c1", "c2", "c3"):
+            shutil.rmtree(tmp / d, ignore_errors=True)
         ray_start, _ = run([sys.executable, "-c", "import ray; ray.init(num_cpus=2); ray.shutdown()"], ray_env)
         # (b) the random-weight model
         if not RANDOM_MODEL.is_dir():
@@ -193,6 +208,10 @@ def main() -> None:
     one = results["one process"]
     w2, ray = results["`--workers 2`"], results["`--ray --workers 2` (local cluster)"]
     per_story_ms = 1000 * (ray - w2 - ray_start) / 100
+    a5_w2 = timings_a5["one process"] / timings_a5["`--workers 2`"]
+    a5_ray = timings_a5["`--workers 2`"] / timings_a5["`--ray --workers 2` (local cluster)"]
+    b_w2 = model_rates["`--workers 2`"] / model_rates["one process"]
+    b_ray = model_rates["`--ray --workers 2` (local cluster)"] / model_rates["`--workers 2`"]
     per_machine_a = 100 * 60 / w2  # stories / min
     per_machine_b = model_rates["`--workers 2`"] / 2  # 20-sentence stories / min
     paper = [
@@ -209,15 +228,17 @@ timed as a whole (start-up, model load, every story, summary). RSS: the command'
 |---|---|---|---|---|
 {chr(10).join(rows)}
 
-(a) 100 LIG stories of 20 sentences, existing translations. (b) {B_STORIES} LIG stories of 10 sentences, the
-random-weight opus-mt-fr-en-architecture model, `--beam 1 --max-new-tokens 32`, converted once before.
-Output folders identical across one process, `--workers 2` and Ray: (a) {same}, (b) {same_b}. The (a) times
+(a) 100 LIG stories of 20 sentences, existing translations. (a5) 500 LIG stories of 20 sentences, the same
+way. (b) {B_STORIES} LIG stories of 10 sentences, the random-weight opus-mt-fr-en-architecture model,
+`--beam 1 --max-new-tokens 32`, converted once before. Output folders identical across one process,
+`--workers 2` and Ray: (a) {same}, (a5) {same_a5}, (b) {same_b}. The (a) times
 are medians of {ROUNDS} rounds (each run listed); the new code's first run parses the lexicon and caches the
 parsed table in `$ALIGNER_CACHE` (0.3 s), as a user's first run does, and later runs read it from there.
 
 One process against before: {results[f"before (commit {BASELINE}), one process"] / one:.2f}× the stories per
-minute. `--workers 2` against one process: {one / results["`--workers 2`"]:.2f}×. Ray (2 actors) against
-`--workers 2`: {w2 / ray:.2f}× (Ray's start-up included).
+minute. `--workers 2` against one process: {one / w2:.2f}× on (a), {a5_w2:.2f}× on (a5), {b_w2:.2f}× on (b).
+Ray (2 actors) against `--workers 2`: {w2 / ray:.2f}× on (a), {a5_ray:.2f}× on (a5), {b_ray:.2f}× on (b) (Ray's
+start-up included).
 
 **Ray's overhead per story.** On (a), Ray took {ray - w2:.1f} s more than `--workers 2`; a bare local
 `ray.init(num_cpus=2)` and shutdown, timed in the same invocation, takes {ray_start:.1f} s. The rest,
