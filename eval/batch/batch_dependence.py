@@ -211,12 +211,7 @@ def ct2_scores(translator: Any, sources: list[str]) -> dict[str, Any]:
         )
         return [(r.hypotheses[0], float(r.scores[0])) for r in res]
 
-    batched: list[Any] = [None] * len(pieces)
-    for idx, cap in zip(plan, caps):
-        for i, h in zip(idx, run([pieces[i] for i in idx], cap)):
-            batched[i] = h
-    alone = [run([p], min(translator.max_output_tokens, 2 * len(p) + 16) - 1)[0] for p in pieces]
-    return score_summary(alone, batched)
+    return alone_and_batched(run, translator, pieces, plan, caps)
 
 
 def tf_scores(translator: Any, sources: list[str]) -> dict[str, Any]:
@@ -253,6 +248,11 @@ def tf_scores(translator: Any, sources: list[str]) -> dict[str, Any]:
             scores = [float(sum(steps[r, t, tok] for t, tok in enumerate(seq))) for r, seq in enumerate(seqs)]
         return list(zip(seqs, scores))
 
+    return alone_and_batched(run, translator, pieces, plan, caps)
+
+
+def alone_and_batched(run: Any, translator: Any, pieces: list[Any], plan: list[Any], caps: list[int]) -> dict[str, Any]:
+    """``run`` each sentence in the front end's batches, then each alone (with its own cap), and compare."""
     batched: list[Any] = [None] * len(pieces)
     for idx, cap in zip(plan, caps):
         for i, h in zip(idx, run([pieces[i] for i in idx], cap)):

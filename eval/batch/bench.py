@@ -110,6 +110,31 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return seconds, usage.ru_maxrss // 1024
 
 
+def three_ways(
+    tag: str,
+    stories: Path,
+    out: Path,
+    flags: list[str],
+    count: int,
+    rows: list[str],
+    env: dict[str, str],
+    ray_env: dict[str, str],
+) -> tuple[dict[str, float], bool]:
+    """One row each for one process, `--workers 2` and Ray with 2 actors on ``stories`` (``count`` of them),
+    into OUT1, OUT2, OUT3: (seconds by label, whether the three output folders are identical)."""
+    aligner = [sys.executable, "-m", "aligner.cli", "batch", str(stories)]
+    timings: dict[str, float] = {}
+    for k, (label, extra, e) in enumerate([
+        ("one process", [], env),
+        ("`--workers 2`", ["--workers", "2"], env),
+        ("`--ray --workers 2` (local cluster)", ["--ray", "--workers", "2"], ray_env),
+    ], 1):  # fmt: skip
+        seconds, rss = run([*aligner, "-o", f"{out}{k}", *flags, *extra], e)
+        timings[label] = seconds
+        rows.append(f"| ({tag}) | {label} | {seconds:.1f} s | {count * 60 / seconds:,.1f} | {rss} MB |")
+    return timings, all(_same(Path(f"{out}1"), Path(f"{out}{k}")) for k in (2, 3))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.md"))
@@ -158,17 +183,7 @@ def main() -> None:
         same = all(_same(tmp / "a1", tmp / d) for d in ("a2", "a3"))
         # (a5) five times as many stories: start-up (workers' imports, Ray's cluster) weighs less
         write_stories(tmp / "a5.jsonl", 500, 20)
-        timings_a5: dict[str, float] = {}
-        for label, cmd, e in [
-            ("one process", [*aligner, str(tmp / "a5.jsonl"), "-o", str(tmp / "c1"), *common], env),
-            ("`--workers 2`", [*aligner, str(tmp / "a5.jsonl"), "-o", str(tmp / "c2"), *common, "--workers", "2"], env),
-            ("`--ray --workers 2` (local cluster)", [*aligner, str(tmp / "a5.jsonl"), "-o", str(tmp / "c3"), *common,
-                                                     "--ray", "--workers", "2"], ray_env),
-        ]:  # fmt: skip
-            seconds, rss = run(cmd, e)
-            timings_a5[label] = seconds
-            rows.append(f"| (a5) | {label} | {seconds:.1f} s | {500 * 60 / seconds:,.0f} | {rss} MB |")
-        same_a5 = all(_same(tmp / "c1", tmp / d) for d in ("c2", "c3"))
+        timings_a5, same_a5 = three_ways("a5", tmp / "a5.jsonl", tmp / "c", common, 500, rows, env, ray_env)
         for d in ("c1", "c2", "c3"):
             shutil.rmtree(tmp / d, ignore_errors=True)
         ray_start, _ = run([sys.executable, "-c", "import ray; ray.init(num_cpus=2); ray.shutdown()"], ray_env)
@@ -180,17 +195,7 @@ def main() -> None:
         subprocess.run([*aligner[:-1], "models", "convert", str(RANDOM_MODEL), "-o", str(tmp / "ct2")], env=env,
                        check=True, capture_output=True)  # fmt: skip
         model[1] = str(tmp / "ct2")  # converted once, outside the timings
-        timings_b: dict[str, float] = {}
-        for label, cmd, e in [
-            ("one process", [*aligner, str(tmp / "b.jsonl"), "-o", str(tmp / "b1"), *model], env),
-            ("`--workers 2`", [*aligner, str(tmp / "b.jsonl"), "-o", str(tmp / "b2"), *model, "--workers", "2"], env),
-            ("`--ray --workers 2` (local cluster)", [*aligner, str(tmp / "b.jsonl"), "-o", str(tmp / "b3"), *model,
-                                                     "--ray", "--workers", "2"], ray_env),
-        ]:  # fmt: skip
-            seconds, rss = run(cmd, e)
-            timings_b[label] = seconds
-            rows.append(f"| (b) | {label} | {seconds:.1f} s | {B_STORIES * 60 / seconds:,.1f} | {rss} MB |")
-        same_b = all(_same(tmp / "b1", tmp / d) for d in ("b2", "b3"))
+        timings_b, same_b = three_ways("b", tmp / "b.jsonl", tmp / "b", model, B_STORIES, rows, env, ray_env)
         model_rates = {label: B_STORIES * 60 / sec for label, sec in timings_b.items()}
         # the driver's memory against the number of stories
         rss_rows = []

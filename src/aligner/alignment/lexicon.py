@@ -110,9 +110,10 @@ def _cached_table(digest: str) -> dict[str, dict[str, float]] | None:
 def _cache_table(digest: str, table: dict[str, dict[str, float]]) -> None:
     from ..files import write_atomic
 
+    path = _table_cache(digest)
     try:
-        _table_cache(digest).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(_table_cache(digest), marshal.dumps(table))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, marshal.dumps(table))
     except OSError:  # a read-only or full cache costs the parse next time, nothing else
         pass
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any
 
 Stats = list[list[Any]]  # one sacreBLEU statistics list per segment (ints; TER's reference length is a float)
@@ -146,10 +147,12 @@ def _ngram_statistics(
 # The tests compare every segment's statistics with sacreBLEU's on real MT and on generated near-misses.
 
 
-def _levenshtein(a: list[str], b: list[str], *, score_cutoff: int) -> int:
+@cache
+def _levenshtein() -> Any:
+    """rapidfuzz's Levenshtein distance (imported when TER is first computed)."""
     from rapidfuzz.distance import Levenshtein
 
-    return int(Levenshtein.distance(a, b, score_cutoff=score_cutoff))
+    return Levenshtein.distance
 
 
 def _lib_ter() -> Any:
@@ -205,6 +208,7 @@ def _shift(
     checked so far)."""
     lib_ter = _lib_ter()
     pre_score, inverse_trace = distance.with_trace(words_h)
+    levenshtein = _levenshtein()
     align, ref_err, hyp_err = lib_ter.trace_to_alignment(lib_ter._flip_trace(inverse_trace))
     best: tuple[int, int, int, int, list[str]] | None = None
     for start_h, start_r, length in _shifted_pairs(words_h, words_r, positions):
@@ -229,7 +233,7 @@ def _shift(
             # length or position); Levenshtein's distance (rapidfuzz, no beam) is a lower bound of the beamed
             # one, so a candidate it already rules out is not worked out
             limit = pre_score - (max(1, best[0]) if best else 1)
-            if limit < 0 or _levenshtein(shifted, words_r, score_cutoff=limit) > limit:
+            if limit < 0 or levenshtein(shifted, words_r, score_cutoff=limit) > limit:
                 continue
             # Tercom's ranking: largest gain, then longest, earliest match, earliest target
             candidate = (pre_score - distance.distance(shifted), length, -start_h, -idx, shifted)
