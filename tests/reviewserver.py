@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from aligner.review.server import LOOPBACK, Review, create_app, open_site
-from aligner.review.store import SqliteStore
+from aligner.store import SqliteStore
 
 CHROMIUM = Path("/usr/bin/chromium")
 

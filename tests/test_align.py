@@ -7,8 +7,8 @@ import pytest
 
 from aligner.alignment.beads import Alignment, format_vecalign
 from aligner.alignment.galechurch import PRIORS, align_length, length_cost
-from aligner.alignment.gold import score_alignments
 from aligner.alignment.similarity import align_similarity
+from aligner.scoring.gold import score_alignments
 from conftest import DATA, needs_shared
 
 A = "The cat sat on the mat in the garden this morning."

@@ -188,7 +188,7 @@ def test_a_finished_story_leaves_nothing_in_the_text_caches(tmp_path: Path) -> N
     from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
     from aligner.batch import Sequential, iter_stories, run_batch
-    from aligner.review.qa import _checker
+    from aligner.qa.checks import _checker
 
     rows = [
         {"id": f"s{k}", "paragraphs": [f"Le président a parlé {k} fois."], "reference": [f"The president spoke {k}."]}

@@ -197,7 +197,7 @@ def test_eval_align_names_a_missing_book(tmp_path: Path) -> None:
 @needs_shared
 def test_planted_news_runs_with_source_and_mt() -> None:
     """The run pipeline's aligner (French source + MT ↔ reference) on the held-out planted LIG runs."""
-    from aligner.alignment.gold import score_alignments
+    from aligner.scoring.gold import score_alignments
     from test_align import planted_runs
 
     french = (DATA / "lig-postedit-fren" / "src-ref-all.fr").read_text(encoding="utf-8").split("\n")

@@ -125,7 +125,7 @@ def test_report_in_headless_chromium_shows_every_paragraph(seed_run: Path) -> No
 def test_report_escapes_hostile_text(tmp_path: Path) -> None:
     from aligner.pipeline import run_story
     from aligner.reading.reader import parse_text
-    from aligner.review.report import render_report
+    from aligner.results.report import render_report
     from aligner.translation.memory import FileTranslator
 
     hostile = 'Le <script>alert(1)</script> et "><img src=x onerror=alert(2)> &amp; fin.'

@@ -22,10 +22,11 @@ from translate.storage.workflow import StateEnum
 
 from aligner.alignment.beads import Alignment, Bead
 from aligner.errors import InputError
-from aligner.pipeline import read_run, run_story, write_run
+from aligner.pipeline import run_story
 from aligner.reading.document import Document, Kind, Paragraph, Sentence
 from aligner.reading.reader import parse_text
 from aligner.results import BeadScore, DocumentScores, Flag, MetricScore, RunResult, Scores
+from aligner.results.rundir import read_run, write_run
 from aligner.review.export import (
     FORMATS,
     Unit,

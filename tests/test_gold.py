@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from aligner.alignment.beads import Alignment, Bead
-from aligner.alignment.gold import (
+from aligner.errors import InputError
+from aligner.results import AlignmentEvaluation, Counts
+from aligner.scoring.gold import (
     BeadPair,
     Book,
     evaluate_aligner,
@@ -21,8 +23,6 @@ from aligner.alignment.gold import (
     results_table,
     score_alignments,
 )
-from aligner.errors import InputError
-from aligner.results import AlignmentEvaluation, Counts
 
 
 def write_book(

@@ -15,19 +15,11 @@ import pytest
 
 from aligner.alignment.beads import identity_alignment
 from aligner.errors import InputError
-from aligner.pipeline import (
-    RUN_FILES,
-    align_story,
-    read_run,
-    render_translation,
-    run_story,
-    translate_document,
-    translation_jobs,
-    write_run,
-)
-from aligner.reading.document import Document, Kind
+from aligner.pipeline import align_story, run_story, translate_document, translation_jobs
+from aligner.reading.document import Document, Kind, render_translation
 from aligner.reading.reader import parse_text
 from aligner.results import RUN_SCHEMA, RunResult
+from aligner.results.rundir import RUN_FILES, read_run, write_run
 from aligner.signature import Signature
 from aligner.translation.base import Translation
 from aligner.translation.memory import FileTranslator
@@ -277,7 +269,7 @@ def test_write_run_leaves_nothing_when_it_fails(
     result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The report is written last: the other files already exist in the temporary directory when it fails."""
-    monkeypatch.setattr("aligner.review.report.render_report", boom)
+    monkeypatch.setattr("aligner.results.rundir.render_report", boom)
     with pytest.raises(RuntimeError, match="report failed"):
         write_run(result, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []  # neither the run nor a hidden .run.* directory
@@ -289,7 +281,7 @@ def test_write_run_failing_over_an_old_run_keeps_it(
     old = tmp_path / "run"
     old.mkdir()
     (old / "result.json").write_text("old", encoding="utf-8")
-    monkeypatch.setattr("aligner.review.report.render_report", boom)
+    monkeypatch.setattr("aligner.results.rundir.render_report", boom)
     with pytest.raises(RuntimeError):
         write_run(result, old)
     assert [p.name for p in tmp_path.iterdir()] == ["run"]

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pytest
 
-from aligner.review.qa import check_bead, check_numbers, check_pair, check_repetition, numbers
+from aligner.qa.checks import check_bead, check_numbers, check_pair, check_repetition, numbers
 from aligner.translation.frontend import MarianTranslator
 from conftest import DATA, SEED, SEED_REFERENCE, needs_shared
 

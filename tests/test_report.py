@@ -14,7 +14,7 @@ from aligner.alignment.beads import Alignment, Bead
 from aligner.pipeline import run_story
 from aligner.reading.reader import parse_text
 from aligner.results import RunResult, StorySummary
-from aligner.review.report import Row, render_index, render_report, view_rows, word_diff
+from aligner.results.report import Row, render_index, render_report, view_rows, word_diff
 from aligner.translation.memory import FileTranslator
 
 FRENCH = """date 2023-09 PARIS (AP) — Le président a parlé lundi à la télévision nationale. Il a promis une réforme \

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from aligner.errors import InputError
-from aligner.pipeline import read_run, run_story, write_run
+from aligner.pipeline import run_story
 from aligner.reading.reader import parse_text, read_document
 from aligner.results import RunResult, StorySummary
+from aligner.results.rundir import read_run, write_run
 from aligner.signature import Signature, split_score_signature
 from aligner.translation import make_translator
 from aligner.translation.memory import FileTranslator

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from aligner.pipeline import read_run, run_story, write_run
+from aligner.pipeline import run_story
 from aligner.reading.reader import parse_text
+from aligner.results.rundir import read_run, write_run
 from aligner.review.effort import hter
 from aligner.review.export import StoryReview
-from aligner.review.store import Annotation, SqliteStore
+from aligner.store import Annotation, SqliteStore
 from conftest import ALIGNER, CountingTranslator, cli_env
 from xliff_schema import validate_xliff_strict
 
@@ -132,7 +133,7 @@ def test_a_batch_storys_export_finds_the_batchs_database(reviewed: Path, tmp_pat
 def test_a_confirmed_bead_across_two_paragraphs_leaves_no_empty_one(tmp_path: Path) -> None:
     from aligner.alignment.beads import Alignment, Bead
     from aligner.review.export import to_story
-    from aligner.review.store import Version
+    from aligner.store import Version
 
     result = run_story(parse_text(STORY, doc_id="story-7"), CountingTranslator())
     merged = Alignment((Bead((0,), (), 1.0), Bead((1, 2), (), 1.0), *result.beads[3:]), "hand")  # sentences 1-2: ¶ 0-1

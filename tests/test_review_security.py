@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from aligner.pipeline import run_story, write_run
+from aligner.pipeline import run_story
 from aligner.reading.reader import parse_text
+from aligner.results.rundir import write_run
 from aligner.review.server import MAX_BODY, Review, create_app, open_site
-from aligner.review.store import SqliteStore
+from aligner.store import SqliteStore
 from aligner.translation.memory import FileTranslator
 from conftest import ALIGNER, cli_env
 from reviewserver import chromium, launch, running

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from aligner.pipeline import read_run, run_story, write_run
+from aligner.pipeline import run_story
 from aligner.reading.reader import read_document
+from aligner.results.rundir import read_run, write_run
 from aligner.review.effort import EffortSummary, hter
-from aligner.review.store import SqliteStore
+from aligner.store import SqliteStore
 from aligner.translation import make_translator
 from aligner.translation.memory import MemoryTranslator, TranslationMemory
 from conftest import ALIGNER, SEED, SEED_REFERENCE, TINY_MODEL, CountingTranslator, cli_env, needs_shared

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aligner.errors import InputError
-from aligner.review.store import SCHEMA_VERSION, Annotation, SqliteStore, check_annotation
+from aligner.store import SCHEMA_VERSION, Annotation, SqliteStore, check_annotation
 
 
 def save(store: SqliteStore, base: int, text: str, *, bead: int = 0, status: str = "edited", who: str = "a") -> bool:

@@ -69,7 +69,7 @@ def build(data: Path, n: int) -> tuple[list[str], list[str], list[tuple[tuple[in
 def child(method: str, workdir: Path) -> None:
     from aligner.alignment.bitext import align_bitext, load_lexicon
     from aligner.alignment.galechurch import align_length
-    from aligner.alignment.gold import score_alignments
+    from aligner.scoring.gold import score_alignments
 
     fr = (workdir / "fr.txt").read_text(encoding="utf-8").split("\n")
     en = (workdir / "en.txt").read_text(encoding="utf-8").split("\n")

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from aligner.alignment.bitext import BitextCosts, align_bitext, load_lexicon
-from aligner.alignment.gold import evaluate_aligner, load_goldset
+from aligner.scoring.gold import evaluate_aligner, load_goldset
 
 GRID = {
     "mix": [0.2, 0.3, 0.5, 0.7],

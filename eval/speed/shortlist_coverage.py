@@ -46,8 +46,8 @@ def main() -> int:
         return 2
     from aligner.typography import normalize_source
 
-    from aligner.alignment.gold import load_goldset
     from aligner.alignment.lexicon import Lexicon
+    from aligner.scoring.gold import load_goldset
     from aligner.translation.pieces import MarianPieces
     from aligner.translation.shortlist import frequent_words_path, vmap_lines
 

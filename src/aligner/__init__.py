@@ -17,18 +17,18 @@ transformers engine.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .alignment.beads import Alignment, Bead
 from .alignment.bitext import align_bitext
 from .errors import AlignerError, AlignmentError, InputError, ModelError
-from .pipeline import read_run, run_story, write_run
+from .pipeline import run_story
 from .reading.document import Document, Kind, Paragraph, Sentence
 from .reading.reader import parse_text, read_document
 from .results import DocumentScores, RunResult, Scores
+from .results.rundir import read_run, write_run
 from .scoring.metrics import corpus_scores
 from .signature import Signature
 from .translation import Translation, Translator, make_translator
+from .version import VERSION as __version__
 
 __all__ = [
     "AlignerError",

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from . import __version__
 from .errors import InputError
+from .version import VERSION as __version__
 
 # our keys, in rendering order (field name → key); empty fields are left out
 _KEYS = {

@@ -14,10 +14,10 @@ ran the stories (``Sequential``, ``aligner.batch.workers.Workers``, ``aligner.ba
 
 from __future__ import annotations
 
+from ..results.rundir import story_summary
 from .inputs import StoryItem, count_stories, iter_stories
 from .job import Outcome, Task, run_task
 from .runner import TRANSLATIONS_INDEX, BatchReport, Executor, Sequential, prepare_output, run_batch
-from .summary import story_summary
 
 __all__ = [
     "TRANSLATIONS_INDEX",

@@ -11,8 +11,9 @@ from typing import Any
 
 from ..errors import AlignerError, InputError
 from ..files import write_atomic
-from ..pipeline import run_story, write_run
+from ..pipeline import run_story
 from ..results import StorySummary
+from ..results.rundir import error_file, story_dir, write_run
 from ..scoring.metrics import release_caches
 from ..translation.base import Translator
 from .inputs import StoryItem
@@ -36,14 +37,6 @@ class Outcome:
     status: str
     summary: dict[str, Any] | None = None
     error: str = ""
-
-
-def story_dir(out: Path, story_id: str) -> Path:
-    return out / "stories" / story_id
-
-
-def error_file(out: Path, story_id: str) -> Path:
-    return out / "errors" / f"{story_id}.txt"
 
 
 def record_failure(out: Path, task: Task, why: str) -> Outcome:

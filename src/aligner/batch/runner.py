@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import InputError
+from ..results.rundir import story_dir, story_summary
 from ..translation.base import Translator
 from .inputs import StoryItem
-from .job import Outcome, Task, remove_leftovers, run_task, story_dir
-from .summary import OrderedSummary, story_summary
+from .job import Outcome, Task, remove_leftovers, run_task
+from .summary import OrderedSummary
 
 
 class Executor(Protocol):

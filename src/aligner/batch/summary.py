@@ -12,18 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_file
-from ..pipeline import read_run
 from ..results import StorySummary
-from ..review.report import index_rows, render_stream, static_page
-from .job import error_file, story_dir
-
-
-def story_summary(story_id: str, out: Path) -> StorySummary:
-    """The summary line of one story of a batch, from its run directory or its error file."""
-    if (story_dir(out, story_id) / "result.json").exists():
-        return StorySummary.of(read_run(story_dir(out, story_id)))
-    err = error_file(out, story_id)
-    return StorySummary(story_id, "error", error=err.read_text(encoding="utf-8").strip() if err.exists() else "")
+from ..results.report import index_rows, render_stream, static_page
 
 
 class OrderedSummary:

@@ -10,10 +10,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from .. import __version__
 from ..errors import InputError
 from ..files import write_atomic, write_output
 from ..translation import Translator, make_translator
+from ..version import VERSION as __version__
 
 
 class Progress:
@@ -73,8 +73,9 @@ def _command_line(default: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..pipeline import run_story, translation_jobs, write_run
+    from ..pipeline import run_story, translation_jobs
     from ..reading.reader import read_document
+    from ..results.rundir import write_run
 
     source = read_document(args.source, lang="fr", presegmented=args.presegmented)
     reference = read_document(args.ref, lang="en", presegmented=args.presegmented) if args.ref else None
@@ -102,7 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from ..pipeline import render_translation, translate_document, translation_jobs
+    from ..pipeline import translate_document, translation_jobs
+    from ..reading.document import render_translation
     from ..reading.reader import read_document
 
     source = read_document(args.source, lang="fr", presegmented=args.presegmented)
@@ -296,7 +298,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_eval_align(args: argparse.Namespace) -> int:
     from ..alignment.bitext import align_bitext
     from ..alignment.galechurch import align_length
-    from ..alignment.gold import Book, evaluate_aligner, load_goldset, results_table
+    from ..scoring.gold import Book, evaluate_aligner, load_goldset, results_table
 
     books = load_goldset(args.gold, [b.strip() for b in args.books.split(",")] if args.books else None)
 
@@ -414,7 +416,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     import os
 
     from ..review.server import Review, open_site, serve
-    from ..review.store import SqliteStore
+    from ..store import SqliteStore
     from ..translation.memory import TranslationMemory
 
     site = open_site(args.dir)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import __version__
 from ..translation.models import DEFAULT_MODEL, DEFAULT_REVISION
+from ..version import VERSION as __version__
 
 
 def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) -> None:

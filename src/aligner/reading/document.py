@@ -73,3 +73,18 @@ class Document:
             if k == key:
                 return v
         return None
+
+
+def render_translation(doc: Document, mt: tuple[str, ...], *, drop_emptied: bool = False) -> str:
+    """The English story in the source's layout: date tag, paragraphs, bullets, breaks, byline. With
+    ``drop_emptied``, a paragraph whose sentences are all empty is left out (a post-edit that merged it into the
+    paragraph before)."""
+    blocks = [
+        para.prefix + " ".join(mt[s.id] for s in para.sentences if mt[s.id])
+        for para in doc.paragraphs
+        if not (drop_emptied and para.sentences and not any(mt[s.id] for s in para.sentences))
+    ]
+    date = doc.meta("date")
+    if date and blocks:
+        blocks[0] = f"date {date} {blocks[0]}"
+    return "\n\n".join(blocks) + "\n"

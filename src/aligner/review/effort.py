@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..results import RunResult, rounded
-from .store import Annotation, Version
+from ..store import Annotation, Version
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import write_output
-from ..pipeline import read_run
 from ..results import RunResult
+from ..results.rundir import read_run
+from ..store import Annotation, Comment, Version
 from .effort import BeadEffort, bead_efforts, of_this_run
-from .store import Annotation, Comment, Version
 
 FORMATS = ("tmx", "xliff", "tsv", "jsonl", "story")
 
@@ -287,7 +287,7 @@ def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = 
 
 def to_story(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
     """The final English story in the source's layout: confirmed post-edits, otherwise the MT."""
-    from ..pipeline import render_translation
+    from ..reading.document import render_translation
 
     mt = list(result.mt)
     for k, bead in enumerate(result.beads):
@@ -324,7 +324,7 @@ def review_database(rundir: Path) -> Path | None:
 
 
 def load_review(result: RunResult, db: Path) -> StoryReview:
-    from .store import SqliteStore
+    from ..store import SqliteStore
 
     store = SqliteStore(db)
     try:

@@ -26,15 +26,15 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import AlignerError, InputError
-from ..pipeline import read_run
 from ..reading.reader import STORY_ID
 from ..results import RunResult
+from ..results.report import ReviewState, asset, index_rows, live_page, render, render_story_page
+from ..results.rundir import read_run
+from ..store import Annotation, ReviewStore, check_annotation
 from .effort import BeadEffort, EffortSummary, bead_efforts, of_this_run
-from .report import ReviewState, asset, index_rows, live_page, render, render_story_page
-from .store import Annotation, ReviewStore, check_annotation
 
 MAX_BODY = 64 * 1024
-STATIC = ("report.js", "editor.js", "review.css")
+STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review"}
 NUMBER = re.compile(r"[0-9]{1,9}")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -222,7 +222,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
     async def index(request: Request) -> Response:
         if not site.batch:
             return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
-        from ..batch.summary import story_summary
+        from ..results.rundir import story_summary
 
         summaries = [story_summary(s, site.root) for s in site.order]
         rows = index_rows(summaries, link="story/{id}")
@@ -249,7 +249,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         if name not in STATIC:
             raise HTTPException(404, "no such file")
         kind = "text/css" if name.endswith(".css") else "text/javascript"
-        return Response(asset(name), media_type=kind, headers={"Cache-Control": "no-cache"})
+        return Response(asset(name, STATIC[name]), media_type=kind, headers={"Cache-Control": "no-cache"})
 
     async def state(request: Request) -> Response:
         story = story_of(request)

@@ -239,7 +239,7 @@ class TranslationMemory:
             raise InputError(f"{p}: no such translation memory; give a review database or a TMX file")
         head = p.read_bytes()[:16]
         if head.startswith(b"SQLite format 3"):
-            from ..review.store import SqliteStore
+            from ..store import SqliteStore
 
             store = SqliteStore(p)
             try:

@@ -25,8 +25,10 @@ from importlib import resources
 from typing import Any
 
 from ..reading.document import Kind
-from ..results import SEVERITIES, Flag, RunResult, Scores, StorySummary, flag_counts
 from ..signature import score_signature
+from .batch import StorySummary
+from .run import SEVERITIES, Flag, RunResult, flag_counts
+from .scores import Scores
 
 
 @dataclass(frozen=True)
@@ -293,7 +295,7 @@ def bead_views(result: RunResult, review: ReviewState | None = None) -> list[Bea
 def _environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    folder = resources.files("aligner.review").joinpath("templates")
+    folder = resources.files("aligner.results").joinpath("templates")
     return Environment(
         loader=FileSystemLoader(str(folder)),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -303,9 +305,10 @@ def _environment() -> Any:
     )
 
 
-def asset(name: str) -> str:
-    """A file of ``aligner/review/static`` (the pages' stylesheet and scripts)."""
-    return resources.files("aligner.review").joinpath("static", name).read_text(encoding="utf-8")
+def asset(name: str, package: str = "aligner.results") -> str:
+    """A file of ``package``'s ``static`` folder (the pages' stylesheet and scripts; the review server's editor is
+    ``aligner.review``'s)."""
+    return resources.files(package).joinpath("static", name).read_text(encoding="utf-8")
 
 
 def static_page(title: str, script: str = "") -> dict[str, Any]:

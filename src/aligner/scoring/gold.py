@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..alignment.beads import Alignment
 from ..errors import InputError
 from ..reading.reader import read_lines
 from ..results import AlignmentEvaluation, AlignScores, BookResult, Counts
 from ..signature import Signature
-from .beads import Alignment
 
 BeadPair = tuple[tuple[int, ...], tuple[int, ...]]
 
