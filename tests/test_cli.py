@@ -47,7 +47,7 @@ def test_run_writes_all_four_outputs(seed_run: Path) -> None:
         "translation.txt",
     ]
     data = json.loads((seed_run / "result.json").read_text(encoding="utf-8"))
-    assert data["schema"] == "aligner.run/2"
+    assert data["schema"] == "aligner.run/3"
     # the default engine: CTranslate2 int8 with the lexicon shortlist
     sig = Signature.parse(data["signature"])
     assert (sig.engine, sig.compute_type, sig.shortlist, sig.beam, sig.align) == ("ctranslate2", "int8", "on", "1",

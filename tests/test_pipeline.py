@@ -333,11 +333,11 @@ def test_read_run_of_a_directory_without_result(tmp_path: Path) -> None:
         (b'{"schema": "\xff"}', r"result\.json: not valid JSON"),  # not UTF-8
         (
             b'{"schema": "aligner.run/1"}',
-            r"result\.json: schema 'aligner\.run/1' is not aligner\.run/2; rerun `aligner run` to upgrade$",
+            r"result\.json: schema 'aligner\.run/1' is not aligner\.run/3; rerun `aligner run` to upgrade$",
         ),
-        (b'{"beads": []}', r"result\.json: schema None is not aligner\.run/2"),
+        (b'{"beads": []}', r"result\.json: schema None is not aligner\.run/3"),
         (
-            b'{"schema": "aligner.run/2"}',
+            b'{"schema": "aligner.run/3"}',
             r"result\.json: not an aligner run result \(KeyError: 'signature'\); rerun `aligner run`$",
         ),
     ],

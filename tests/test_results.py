@@ -101,7 +101,7 @@ def test_a_story_summary_round_trips(seed_result: RunResult) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(schema="aligner.run/1"), r"schema 'aligner.run/1' is not aligner.run/2"),
+        (lambda d: d.update(schema="aligner.run/1"), r"schema .aligner.run/1. is not aligner.run/3"),
         (lambda d: d.update(signature="model:x|colour:red"), r"key 'colour'"),
     ],
     ids=["old-schema", "bad-signature"],

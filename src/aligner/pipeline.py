@@ -13,7 +13,7 @@ from .alignment.bitext import BitextCosts, align_bitext
 from .errors import InputError
 from .qa import flag_beads
 from .reading.document import Document, Kind
-from .results import RunResult
+from .results import Identity, RunResult
 from .scoring.metrics import score_document
 from .signature import Signature
 from .translation.base import Translation, Translator
@@ -92,4 +92,6 @@ def run_story(
             alignment, mt, [s.text for s in reference.sentences], [s.paragraph for s in source.sentences]
         )
     flags = flag_beads(source, translations, reference, alignment)
-    return RunResult(source, translations, reference, alignment, scores, run_signature(translator, alignment), flags)
+    identity = Identity.of(source, reference, translator.signature)
+    signature = run_signature(translator, alignment)
+    return RunResult(source, translations, reference, alignment, scores, signature, flags, identity)

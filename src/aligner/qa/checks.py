@@ -25,7 +25,7 @@ from typing import Any
 from ..alignment.beads import Alignment
 from ..alignment.lexicon import strip_accents
 from ..reading.document import Document, Kind
-from ..results import SEVERITIES, BeadTexts, Flag
+from ..results import SEVERITIES, BeadTexts, Flag, RunResult
 from ..translation.base import Translation
 
 # ----------------------------------------------------------------------------------------------- numbers
@@ -311,11 +311,11 @@ def flag_beads(
     out = []
     for bead in alignment.beads:
         texts = BeadTexts.of(bead, src, mt, ref)
-        # a byline is copied, not translated: comparing it with itself flags nothing real
-        copied = bool(bead.left) and all(
-            source.paragraphs[source.sentences[i].paragraph].kind is Kind.BYLINE for i in bead.left
+        flags = (
+            []
+            if _copied(source, bead.left)
+            else check_bead(texts.source, texts.mt, texts.reference or "", reference is not None)
         )
-        flags = [] if copied else check_bead(texts.source, texts.mt, texts.reference or "", reference is not None)
         for i in bead.left:
             t = translations[i]
             if t.hit_length_limit:
@@ -326,3 +326,18 @@ def flag_beads(
                 flags.append(Flag("split", "info", f"too long for the model: translated in {t.chunks} parts"))
         out.append(tuple(flags))
     return tuple(out)
+
+
+def _copied(source: Document, ids: Sequence[int]) -> bool:
+    """A byline is copied, not translated: comparing it with itself flags nothing real."""
+    return bool(ids) and all(source.paragraphs[source.sentences[i].paragraph].kind is Kind.BYLINE for i in ids)
+
+
+def flag_text(result: RunResult, bead: int, text: str) -> tuple[Flag, ...]:
+    """The flags of bead ``bead`` (0-based) of ``result`` with its English replaced by ``text`` (a translator's
+    post-edit): the same checks as on the MT, by the same code, minus those about how the MT was decoded (length
+    cap, unknown characters, split), which say nothing about a text a person wrote."""
+    texts = result.texts(bead)
+    if _copied(result.source, result.beads[bead].left):
+        return ()
+    return tuple(check_bead(texts.source, text, texts.reference or "", result.reference is not None))

@@ -1,10 +1,12 @@
-"""A run of one story (``RunResult``, schema ``aligner.run/2``), its QA flags, and the one place a bead becomes
+"""A run of one story (``RunResult``, schema ``aligner.run/3``), what produced it (``Identity``), its QA flags, and the one place a bead becomes
 its source / MT / reference texts (``BeadTexts.of``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..alignment.beads import Alignment, Bead
@@ -14,7 +16,8 @@ from ..signature import Signature
 from ..translation.base import Translation
 from .scores import BeadScore, Bucket, DocumentScores, ParagraphScore, Scores
 
-RUN_SCHEMA = "aligner.run/2"
+RUN_SCHEMA = "aligner.run/3"
+READABLE_SCHEMAS = ("aligner.run/2", RUN_SCHEMA)  # /2 has no identity: such a run is redone by a batch
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -81,13 +84,56 @@ class BeadTexts:
         return cls(" ".join(source[i] for i in bead.left), " ".join(mt[i] for i in bead.left), ref)
 
 
+def _digest(data: object) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What produced a run, to tell a current run from a stale one: the sha256 of the source document and of the
+    reference (their JSON form, so the same story read from a CRLF or a BOM file is the same input; ``""`` without a
+    reference), and the translator's settings (its signature, rendered without aligner's version: upgrading aligner
+    does not make every finished story stale)."""
+
+    source: str
+    reference: str
+    settings: str
+
+    @classmethod
+    def of(cls, source: Document, reference: Document | None, settings: Signature) -> Identity:
+        ref = "" if reference is None else _digest(document_to_json(reference))
+        return cls(_digest(document_to_json(source)), ref, replace(settings, version="").render())
+
+    def changes(self, other: Identity | None) -> list[str]:
+        """What differs in ``other`` (an earlier run's identity; None for a run made before identities were kept):
+        ``input``, ``reference``, ``settings``, or ``made by an earlier aligner``."""
+        if other is None:
+            return ["made by an earlier aligner"]
+        names = (("input", self.source, other.source), ("reference", self.reference, other.reference))
+        out = [name for name, mine, theirs in names if mine != theirs]
+        return out + (["settings"] if self.settings != other.settings else [])
+
+    @property
+    def digest(self) -> str:
+        """One short hex id of the whole identity (16 hex digits), e.g. to tell runs of one story apart."""
+        return _digest([self.source, self.reference, self.settings])[:16]
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "reference": self.reference, "settings": self.settings}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Identity:
+        return cls(str(data["source"]), str(data["reference"]), str(data["settings"]))
+
+
 @dataclass(frozen=True)
 class RunResult:
     """One story translated, aligned with its reference (when there is one), scored and checked.
 
     ``translations``: one per source sentence. ``alignment``: source (= MT) ids ↔ reference ids, or the
     identity source ↔ MT alignment without a reference. ``scores``: None without a reference. ``flags``:
-    QA flags per bead. ``signature``: the settings behind every number."""
+    QA flags per bead. ``signature``: the settings behind every number. ``identity``: what produced it (None in a
+    run read from an ``aligner.run/2`` file)."""
 
     source: Document
     translations: tuple[Translation, ...]
@@ -96,6 +142,7 @@ class RunResult:
     scores: DocumentScores | None
     signature: Signature
     flags: tuple[tuple[Flag, ...], ...]
+    identity: Identity | None = None
 
     @property
     def mt(self) -> tuple[str, ...]:
@@ -117,7 +164,7 @@ class RunResult:
         return [BeadTexts.of(b, src, mt, ref) for b in self.beads]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``result.json`` document (schema ``aligner.run/2``, described in the README)."""
+        """The ``result.json`` document (schema ``aligner.run/3``, described in the README)."""
         sig = self.signature
         beads = []
         for k, b in enumerate(self.beads):
@@ -149,6 +196,7 @@ class RunResult:
         return {
             "schema": RUN_SCHEMA,
             "signature": sig.render(),
+            "identity": self.identity.to_json() if self.identity is not None else None,
             "source": document_to_json(self.source),
             "mt": [
                 {
@@ -173,8 +221,9 @@ class RunResult:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunResult:
-        if data.get("schema") != RUN_SCHEMA:
+        if data.get("schema") not in READABLE_SCHEMAS:
             raise InputError(f"schema {data.get('schema')!r} is not {RUN_SCHEMA}; rerun `aligner run` to upgrade")
+        identity = Identity.from_json(data["identity"]) if data.get("identity") is not None else None
         signature = Signature.parse(str(data["signature"]))
         reference = document_from_json(data["reference"]) if data["reference"] is not None else None
         beads = tuple(
@@ -204,7 +253,8 @@ class RunResult:
                 tuple(s["worst_beads"]),
             )
         flags = tuple(tuple(Flag.from_json(f) for f in unit) for unit in data["qa"]["flags"])
-        return cls(document_from_json(data["source"]), translations, reference, alignment, scores, signature, flags)
+        source = document_from_json(data["source"])
+        return cls(source, translations, reference, alignment, scores, signature, flags, identity)
 
 
 def alignment_to_json(alignment: Alignment) -> dict[str, Any]:
