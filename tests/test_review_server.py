@@ -19,8 +19,8 @@ import pytest
 from aligner.pipeline import run_story
 from aligner.reading.reader import read_document
 from aligner.results.rundir import read_run, write_run
-from aligner.review.effort import EffortSummary, hter
-from aligner.store import SqliteStore
+from aligner.review.effort import EffortSummary, hter, slots
+from aligner.store import Slot, SqliteStore, bead_key
 from aligner.translation import make_translator
 from aligner.translation.memory import MemoryTranslator, TranslationMemory
 from conftest import ALIGNER, SEED, SEED_REFERENCE, TINY_MODEL, CountingTranslator, cli_env, needs_shared
@@ -93,7 +93,7 @@ def test_edit_confirm_reload_history_and_revert(seed_run: Path) -> None:
         assert page.locator(f"#bead-{bead} .text").inner_text() == mt
         assert page.locator(f"#bead-{bead} .st").inner_text() == "new v2"
         browser.close()
-        versions = review.store.history(story, bead)
+        versions = review.store.history(story, review.slots(story)[bead])
     assert [(v.number, v.status, v.text) for v in versions] == [
         (1, "confirmed", "Kim Jong Un travelled to Russia."),
         (2, "new", mt),
@@ -115,7 +115,7 @@ def test_a_keyboard_only_pass_confirms_20_beads_in_a_row(seed_run: Path) -> None
         current = page.locator("tr.current").get_attribute("data-bead")
         browser.close()
         story = review.site.order[0]
-        confirmed = review.store.current(story)
+        confirmed = review.store.current(story, review.slots(story))
     assert sorted(confirmed) == list(range(20)) and current == "20"
     assert all(v.status == "confirmed" and v.number == 1 for v in confirmed.values())
     mts = review.site.result(story).all_texts()
@@ -151,7 +151,8 @@ def test_two_reviewers_edit_the_same_bead_and_nothing_is_lost(seed_run: Path) ->
         second.locator("#bead-0 .panel.conflict button", has_text="Keep mine").click()
         wait_saved(second)
         browser.close()
-        history = review.store.history(review.site.order[0], 0)
+        story = review.site.order[0]
+        history = review.store.history(story, review.slots(story)[0])
     assert [(v.reviewer, v.number, v.base, v.text) for v in history] == [
         ("Anne", 1, 0, "Anne's version."),
         ("Bruno", None, 0, "Bruno's version."),  # refused: stale base, kept
@@ -232,11 +233,12 @@ def test_story_and_batch_summaries_add_up_from_the_bead_rows(seed_run: Path, tmp
     story = read_run(seed_run).source.id
     store = SqliteStore(seed_run / "review.sqlite")
     texts = read_run(seed_run).all_texts()
+    places = slots(read_run(seed_run))
     plan = [(0, "confirmed", texts[0].mt, 4.0), (1, "edited", "An edit here.", 10.0), (2, "confirmed", "Fixed.", 6.5),
             (3, "rejected", texts[3].mt, 2.0)]  # fmt: skip
     for bead, status, text, seconds in plan:
-        store.save(story, bead, base=0, text=text, status=status, reviewer="r", seconds=seconds,
-                   source=texts[bead].source, reason="wrong" if status == "rejected" else "")  # fmt: skip
+        store.save(story, places[bead], base=0, text=text, status=status, reviewer="r", seconds=seconds,
+                   reason="wrong" if status == "rejected" else "")  # fmt: skip
     store.close()
     with running(seed_run) as (url, _):
         with urllib.request.urlopen(url + "api/summary", timeout=10) as response:
@@ -264,9 +266,8 @@ def test_confirmed_edits_are_a_memory_for_the_next_run(seed_run: Path, tmp_path:
         if len(b.left) == 1 and result.source.sentences[b.left[0]].paragraph in prose
     ][:3]
     for k in one_sentence:
-        t = result.texts(k)
-        store.save(story, k, base=0, text=f"Confirmed {k}.", status="confirmed", reviewer="r", seconds=1,
-                   source=t.source)  # fmt: skip
+        store.save(story, slots(result)[k], base=0, text=f"Confirmed {k}.", status="confirmed", reviewer="r",
+                   seconds=1)  # fmt: skip
     store.close()
     counting = CountingTranslator()
     memo = MemoryTranslator(counting, TranslationMemory.open(seed_run / "review.sqlite"))
@@ -294,8 +295,8 @@ def test_run_with_memory_on_the_command_line_needs_no_translation_for_remembered
     k = next(k for k, b in enumerate(result.beads) if len(b.left) == 1 and result.source.paragraphs[
         result.source.sentences[b.left[0]].paragraph].kind.value == "prose")  # fmt: skip
     remembered = result.source.sentences[result.beads[k].left[0]].text
-    store.save(story, k, base=0, text="From the memory.", status="confirmed", reviewer="r", seconds=1,
-               source=remembered)  # fmt: skip
+    assert slots(result)[k].source == remembered
+    store.save(story, slots(result)[k], base=0, text="From the memory.", status="confirmed", reviewer="r", seconds=1)
     store.close()
     from aligner.pipeline import translation_jobs
 
@@ -327,11 +328,12 @@ def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
     (stories / "b.en.txt").write_text("Markets fell.\n", encoding="utf-8")
     run_batch(iter_stories(stories), tmp_path / "out", Sequential(CountingTranslator()))
     store = SqliteStore(tmp_path / "out" / "review.sqlite")
-    one, two, three = "Le président a parlé.", "Il a promis des réformes.", "Les marchés ont chuté."
-    store.save("a", 0, base=0, text="The president spoke.", status="confirmed", reviewer="r", seconds=3, source=one)
-    store.save("a", 1, base=0, text="He promised reforms.", status="edited", reviewer="r", seconds=5, source=two)
-    store.save("b", 0, base=0, text="Markets fell.", status="confirmed", reviewer="s", seconds=2, source=three)
-    store.save("b", 1, base=0, text="From an earlier run.", status="confirmed", reviewer="s", seconds=0, source="?")
+    a, b = (slots(read_run(tmp_path / "out" / "stories" / s)) for s in "ab")
+    gone = Slot(1, bead_key("Une phrase d'un autre jour.", "A sentence of another day."), "Une phrase d'un autre jour.")
+    store.save("a", a[0], base=0, text="The president spoke.", status="confirmed", reviewer="r", seconds=3)
+    store.save("a", a[1], base=0, text="He promised reforms.", status="edited", reviewer="r", seconds=5)
+    store.save("b", b[0], base=0, text="Markets fell.", status="confirmed", reviewer="s", seconds=2)
+    store.save("b", gone, base=0, text="From an earlier run.", status="confirmed", reviewer="s", seconds=7)
     store.close()
     with running(tmp_path / "out") as (url, review):
         assert review.site.batch and review.site.order == ["a", "b"]
@@ -375,6 +377,7 @@ def test_an_empty_post_edit_stays_empty_through_a_reload(seed_run: Path) -> None
         page.keyboard.press("Control+Enter")  # and bead 1
         wait_saved(page)
         browser.close()
-        current = review.store.current(review.site.order[0])
+        story = review.site.order[0]
+        current = review.store.current(story, review.slots(story))
     assert (current[0].text, current[0].status) == ("", "confirmed")
     assert (current[1].text, current[1].status) == ("Two  spaces, kept.", "confirmed")

@@ -163,6 +163,8 @@ class BeadView:
     original: str = ""  # the MT, when the shown text is a post-edit
     memory: bool = False
     comments: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()  # of the text shown: the MT's, or the current post-edit's
+    carried: bool = False  # the post-edit was saved on an earlier run of the story (the same source and reference)
 
     def __getattr__(self, name: str) -> Any:  # the template reads the row's fields through the view
         return getattr(self.row, name)
@@ -177,8 +179,8 @@ class BeadView:
 
     @property
     def level(self) -> str:
-        worst = min((SEVERITIES.index(f.severity) for f in self.row.flags), default=len(SEVERITIES))
-        return SEVERITIES[worst] if self.row.flags else "none"
+        worst = min((SEVERITIES.index(f.severity) for f in self.flags), default=len(SEVERITIES))
+        return SEVERITIES[worst] if self.flags else "none"
 
     @property
     def bleu_text(self) -> str:
@@ -208,6 +210,8 @@ class ReviewState:
     comments: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     summary: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
+    flags: Mapping[int, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # of the current post-edits
+    carried: frozenset[int] = frozenset()  # beads whose current version was saved on an earlier run
 
 
 def _score_row(label: object, beads: int, scores: Scores) -> dict[str, Any]:
@@ -285,10 +289,18 @@ def bead_views(result: RunResult, review: ReviewState | None = None) -> list[Bea
                 original=r.mt if review is not None and text != r.mt else "",
                 memory=any(i in memory for i in result.beads[r.bead].left),
                 comments=review.comments.get(r.bead, ()) if review else (),
+                flags=_shown_flags(r, review),
+                carried=review is not None and r.bead in review.carried,
             )
         )
         order += 1
     return out
+
+
+def _shown_flags(row: Row, review: ReviewState | None) -> tuple[Flag, ...]:
+    if review is None or row.bead not in review.flags:
+        return tuple(row.flags)
+    return tuple(Flag(code, severity, reason) for code, severity, reason in review.flags[row.bead])
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,5 @@
-"""A run of one story (``RunResult``, schema ``aligner.run/3``), what produced it (``Identity``), its QA flags, and the one place a bead becomes
-its source / MT / reference texts (``BeadTexts.of``)."""
+"""A run of one story (``RunResult``, schema ``aligner.run/3``), what produced it (``Identity``), its QA flags, and
+the one place a bead becomes its source / MT / reference texts (``BeadTexts.of``)."""
 
 from __future__ import annotations
 

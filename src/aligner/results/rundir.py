@@ -5,6 +5,7 @@ back, and a batch's layout (``stories/ID``, ``errors/ID.txt``) with its per-stor
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ..alignment.beads import format_vecalign
@@ -19,20 +20,28 @@ RUN_FILES = ("translation.txt", "alignment.txt", "result.json", "report.html")
 
 
 def write_run(result: RunResult, outdir: str | Path) -> Path:
-    """Write translation.txt, alignment.txt, result.json and report.html into ``outdir`` atomically."""
+    """Write translation.txt, alignment.txt, result.json and report.html into ``outdir`` atomically. A review
+    database in ``outdir`` is kept: the new run's beads find their review in it by content (``aligner.store``)."""
     out = Path(outdir)
-    if (out / "review.sqlite").exists():
-        raise InputError(
-            f"{out}: this run is being reviewed ({out / 'review.sqlite'}); write the new run elsewhere (-o) "
-            "so that no review is lost"
-        )
     with atomic_directory(out) as tmp:
+        keep_review(out, tmp)
         (tmp / "translation.txt").write_text(render_translation(result.source, result.mt), encoding="utf-8")
         (tmp / "alignment.txt").write_text(format_vecalign(result.alignment), encoding="utf-8")
         data = json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n"
         (tmp / "result.json").write_text(data, encoding="utf-8")
         (tmp / "report.html").write_text(render_report(result), encoding="utf-8")
     return out
+
+
+REVIEW_FILES = ("review.sqlite", "review.sqlite-wal", "review.sqlite-shm")
+
+
+def keep_review(old: Path, new: Path) -> None:
+    """Hard-link the review database files of run directory ``old`` into ``new`` (the directory that replaces it):
+    the same files under both names, so a review server that has them open goes on writing to the ones kept."""
+    for name in REVIEW_FILES:
+        if (old / name).is_file():
+            os.link(old / name, new / name)
 
 
 def read_run(rundir: str | Path) -> RunResult:

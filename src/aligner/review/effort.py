@@ -1,24 +1,65 @@
 """Post-editing effort, measured: what the translators changed, how much, and how long it took.
 
-Per bead: HTER (sacreBLEU's TER of the MT against the post-edit, 0–100+), chrF of the MT against the
-post-edit, the seconds spent on the bead (summed over every save, refused ones included: that time
-was spent), the words of the post-edit, and the errors annotated. A bead has a post-edit when its
-current status is ``edited`` or ``confirmed``; only those count in HTER and words.
+Per bead: HTER (TER of the MT against the post-edit, 0–100+, from this package's port of sacreBLEU's TER
+statistics, pinned equal to sacreBLEU's), chrF of the MT against the post-edit, the seconds spent on the bead
+(summed over every save of its content, refused ones included: that time was spent), the words of the
+post-edit, the errors annotated, and the QA flags of its current text. A bead has a post-edit when its current
+status is ``edited`` or ``confirmed``; only those count in HTER and words. A bead's review is found by content
+(``aligner.store``): saves made on another text at the same position in an earlier run count for nothing here.
 
 Per story and per batch (``EffortSummary.of`` over the bead rows, so the summaries add up from the rows):
-beads confirmed / edited / rejected, words post-edited, mean HTER (over the post-edited beads),
-seconds per post-edited word, and error counts by category and severity.
+beads confirmed / edited / rejected, confirmed beads whose text still has an error-level flag, words
+post-edited, mean HTER (over the post-edited beads), seconds per post-edited word, and error counts by
+category and severity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from ..qa import flag_text
 from ..results import RunResult, rounded
-from ..store import Annotation, Version
+from ..scoring.metrics import edit_scores
+from ..store import Annotation, FlagRow, Slot, Version, bead_key, of_slots
+
+
+def slots(result: RunResult) -> list[Slot]:
+    """Each bead of ``result`` as the review store knows it: its number, content key and source text. Beads whose
+    source and reference texts repeat within the story are told apart by their order."""
+    seen: dict[tuple[str, str | None], int] = {}
+    out = []
+    for k, texts in enumerate(result.all_texts()):
+        pair = (texts.source, texts.reference)
+        occurrence = seen.get(pair, 0)
+        seen[pair] = occurrence + 1
+        out.append(Slot(k, bead_key(texts.source, texts.reference, occurrence), texts.source))
+    return out
+
+
+def run_id(result: RunResult) -> str:
+    """The id a save records of the run it was made on (the run's identity digest; ``""`` for an older run)."""
+    return result.identity.digest if result.identity is not None else ""
+
+
+def text_flags(result: RunResult, bead: int, version: Version | None) -> tuple[FlagRow, ...]:
+    """The QA flags of bead ``bead``'s current text: the MT's flags while it has no post-edit, else those of the saved
+    text (computed on save; for a version saved before flags were kept, computed now by the same checks)."""
+    if version is None or version.status not in ("edited", "confirmed"):
+        return tuple((f.code, f.severity, f.reason) for f in result.flags[bead])
+    if version.flags is not None:
+        return version.flags
+    return tuple((f.code, f.severity, f.reason) for f in flag_text(result, bead, version.text))
+
+
+def hter(mt: str, post_edit: str) -> float:
+    """TER of ``mt`` against the reference ``post_edit`` (sacreBLEU's default settings, as ``aligner score``)."""
+    return edit_scores(mt, post_edit)[0]
+
+
+def chrf(mt: str, post_edit: str) -> float:
+    return edit_scores(mt, post_edit)[1]
 
 
 @dataclass(frozen=True)
@@ -35,6 +76,8 @@ class BeadEffort:
     words: int
     reviewer: str
     errors: tuple[tuple[str, str], ...]  # (category, severity) of each annotation
+    flags: tuple[FlagRow, ...] = ()  # QA flags of the current text (the post-edit's, or the MT's)
+    carried: bool = False  # the current version was saved on an earlier run of the story (same content)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,51 +93,36 @@ class BeadEffort:
             "words": self.words,
             "reviewer": self.reviewer,
             "errors": [list(e) for e in self.errors],
+            "flags": [{"code": c, "severity": s, "reason": r} for c, s, r in self.flags],
+            "carried_over": self.carried,
         }
 
 
-@lru_cache(maxsize=1)
-def _metrics() -> tuple[Any, Any]:
-    from sacrebleu.metrics.chrf import CHRF
-    from sacrebleu.metrics.ter import TER
-
-    return TER(), CHRF()
-
-
-def hter(mt: str, post_edit: str) -> float:
-    """sacreBLEU's TER of ``mt`` against the reference ``post_edit`` (its default settings, as ``aligner score``)."""
-    return rounded(_metrics()[0].sentence_score(mt, [post_edit]).score)
+def current_versions(result: RunResult, history: Iterable[Version]) -> dict[int, Version]:
+    """The current (latest accepted) version of each bead of ``result`` that has one, found by content."""
+    out = {}
+    for bead, versions in of_slots(slots(result), history).items():
+        numbered = [v for v in versions if v.number is not None]
+        if numbered:
+            out[bead] = max(numbered, key=lambda v: v.number or 0)
+    return out
 
 
-def chrf(mt: str, post_edit: str) -> float:
-    if not mt.strip() and not post_edit.strip():
-        return 100.0  # nothing to change, nothing changed (sacreBLEU gives two empty texts 0)
-    return rounded(_metrics()[1].sentence_score(mt, [post_edit]).score)
-
-
-def of_this_run(result: RunResult, current: Mapping[int, Version]) -> dict[int, Version]:
-    """The saved versions that belong to this run's beads: a version saved for bead K of an earlier run of the
-    story (re-run since, with other beads) is not this bead's K, and is left out (it stays in the history)."""
-    sources = [t.source for t in result.all_texts()]
-    return {k: v for k, v in current.items() if k < len(sources) and v.source == sources[k]}
-
-
-def bead_efforts(
-    result: RunResult, current: dict[int, Version], history: Iterable[Version], annotations: Iterable[Annotation]
-) -> list[BeadEffort]:
-    """One row per bead of ``result``, from the store's current versions, all saves and annotations."""
-    seconds: dict[int, float] = {}
-    for saved in history:
-        seconds[saved.bead] = seconds.get(saved.bead, 0.0) + saved.seconds
-    errors: dict[int, list[tuple[str, str]]] = {}
-    for a in annotations:
-        errors.setdefault(a.bead, []).append((a.category, a.severity))
+def bead_efforts(result: RunResult, history: Sequence[Version], annotations: Iterable[Annotation]) -> list[BeadEffort]:
+    """One row per bead of ``result``, from every save of the story (``history``: any run's) and its annotations;
+    each bead counts only the saves and annotations of its own content."""
+    places = slots(result)
+    mine = of_slots(places, history)
+    errors = of_slots(places, annotations)
+    this_run = run_id(result)
     rows = []
-    current = of_this_run(result, current)
     for k, texts in enumerate(result.all_texts()):
-        v: Version | None = current.get(k)
+        saves = mine.get(k, [])
+        numbered = [v for v in saves if v.number is not None]
+        v = max(numbered, key=lambda v: v.number or 0) if numbered else None
         status = v.status if v is not None else "new"
         post = v.text if v is not None and status in ("edited", "confirmed") else None
+        ter, chrf_ = edit_scores(texts.mt, post) if post is not None else (None, None)
         rows.append(
             BeadEffort(
                 result.source.id,
@@ -103,12 +131,14 @@ def bead_efforts(
                 texts.source,
                 texts.mt,
                 post,
-                hter(texts.mt, post) if post is not None else None,
-                chrf(texts.mt, post) if post is not None else None,
-                round(seconds.get(k, 0.0), 3),
+                ter,
+                chrf_,
+                round(sum(s.seconds for s in saves), 3),
                 len(post.split()) if post is not None else 0,
                 v.reviewer if v is not None else "",
-                tuple(errors.get(k, [])),
+                tuple((a.category, a.severity) for a in errors.get(k, [])),
+                text_flags(result, k, v),
+                v is not None and bool(v.run) and v.run != this_run,
             )
         )
     return rows
@@ -118,6 +148,7 @@ def bead_efforts(
 class EffortSummary:
     beads: int
     confirmed: int
+    confirmed_with_errors: int  # confirmed beads whose text still has an error-level QA flag
     edited: int
     rejected: int
     words: int  # words post-edited (edited and confirmed beads)
@@ -138,6 +169,7 @@ class EffortSummary:
         return cls(
             len(rows),
             sum(r.status == "confirmed" for r in rows),
+            sum(r.status == "confirmed" and any(f[1] == "error" for f in r.flags) for r in rows),
             sum(r.status == "edited" for r in rows),
             sum(r.status == "rejected" for r in rows),
             words,
@@ -151,6 +183,7 @@ class EffortSummary:
         return {
             "beads": self.beads,
             "confirmed": self.confirmed,
+            "confirmed_with_errors": self.confirmed_with_errors,
             "edited": self.edited,
             "rejected": self.rejected,
             "words_post_edited": self.words,

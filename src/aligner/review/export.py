@@ -20,7 +20,7 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from ..errors import InputError
 from ..files import write_output
 from ..results import RunResult
 from ..results.rundir import read_run
-from ..store import Annotation, Comment, Version
-from .effort import BeadEffort, bead_efforts, of_this_run
+from ..store import Annotation, Comment, SqliteStore, Version, of_slots
+from .effort import BeadEffort, bead_efforts, slots
 
 FORMATS = ("tmx", "xliff", "tsv", "jsonl", "story")
 
@@ -224,13 +224,12 @@ def to_xliff(result: RunResult, units: list[Unit], review: StoryReview | None = 
     reviews = {}
     for u in units:
         v = review.current.get(u.id)
-        notes = [XliffNote(c.text, c.reviewer) for c in review.comments if c.bead == u.id]
+        notes = [XliffNote(c.text, c.reviewer) for c in review.comments.get(u.id, [])]
         if v is not None and v.status == "rejected":
             notes.insert(0, XliffNote(f"rejected: {v.reason}", v.reviewer))
         notes += [
             XliffNote(f"{a.severity} {a.category} error at {a.start}-{a.end}: {a.note}".rstrip(": "), a.reviewer)
-            for a in review.annotations
-            if a.bead == u.id
+            for a in review.annotations.get(u.id, [])
         ]
         state = XLIFF_STATE_OF[v.status] if v is not None else "needs-review-translation"
         reviews[u.id] = UnitReview(state, tuple(notes), v.text if v is not None else None)
@@ -265,9 +264,8 @@ def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = 
     if review is None:
         lines = [json.dumps({"story": story, **u.as_dict()}, ensure_ascii=False) for u in units]
     else:
-        notes: dict[int, list[dict[str, Any]]] = {}
-        for a in review.annotations:
-            notes.setdefault(a.bead, []).append(
+        notes = {
+            k: [
                 {
                     "version": a.version,
                     "start": a.start,
@@ -277,10 +275,13 @@ def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = 
                     "note": a.note,
                     "reviewer": a.reviewer,
                 }
-            )
+                for a in spans
+            ]
+            for k, spans in review.annotations.items()
+        }
         lines = [
             json.dumps({**row.to_json(), "annotations": notes.get(row.bead, [])}, ensure_ascii=False)
-            for row in review.efforts(result)
+            for row in review.efforts
         ]
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
 
@@ -304,15 +305,13 @@ WRITERS = {"tmx": to_tmx, "xliff": to_xliff, "tsv": to_tsv, "jsonl": to_jsonl, "
 
 @dataclass(frozen=True)
 class StoryReview:
-    """A story's review as the exports read it from the store."""
+    """A story's review as the exports read it from the store, per bead of the run (found by content: what was saved
+    on another text at the same position in an earlier run is not this bead's)."""
 
     current: dict[int, Version]
-    versions: list[Version]
-    comments: list[Comment]
-    annotations: list[Annotation]
-
-    def efforts(self, result: RunResult) -> list[BeadEffort]:
-        return bead_efforts(result, self.current, self.versions, self.annotations)
+    comments: dict[int, list[Comment]]
+    annotations: dict[int, list[Annotation]]
+    efforts: list[BeadEffort]  # one row per bead, with the QA flags of its current text
 
 
 def review_database(rundir: Path) -> Path | None:
@@ -324,13 +323,18 @@ def review_database(rundir: Path) -> Path | None:
 
 
 def load_review(result: RunResult, db: Path) -> StoryReview:
-    from ..store import SqliteStore
-
-    store = SqliteStore(db)
+    """The review of ``result``'s story in the database ``db``, opened read-only: an export never writes to it."""
+    store = SqliteStore.open_readonly(db)
     try:
         story = result.source.id
-        current = of_this_run(result, store.current(story))
-        return StoryReview(current, store.versions(story), store.comments(story), store.annotations(story))
+        places = slots(result)
+        versions, annotations = store.versions(story), store.annotations(story)
+        return StoryReview(
+            store.current(story, places),
+            of_slots(places, store.comments(story)),
+            of_slots(places, annotations),
+            bead_efforts(result, versions, annotations),
+        )
     finally:
         store.close()
 
@@ -348,5 +352,10 @@ def export_run(rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path 
         raise InputError(f"{db}: no such review database")
     review = load_review(result, database) if database is not None else None
     units = units_of(result)
+    if review is not None:  # the flags of each bead's current text: a post-edit is checked as the MT was
+        units = [
+            replace(u, flags=tuple({"code": c, "severity": s, "reason": r} for c, s, r in row.flags))
+            for u, row in zip(units, review.efforts)
+        ]
     write_output(out, WRITERS[fmt](result, units, review))
     return len(units)

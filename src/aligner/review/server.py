@@ -10,6 +10,14 @@ must come from the page's own Origin, as JSON, in a body of at most 64 KiB. Stor
 in the reviewed directory's own list, never joined into a path; bead ids are bounds-checked. Only
 the page templates, three static files and the JSON API are served: never the database or a run's
 files. A Content-Security-Policy lets only the server's own scripts run.
+
+Every request body is parsed into a typed model (pydantic, strict: a client's values are never coerced) before
+anything else happens, the conflict check included: a malformed save is answered 400 and stores nothing. A bead's
+review is found by its content (``aligner.store``); the ``N`` of ``/api/story/ID/bead/N/…`` is the bead's number
+in the current run. A save's QA flags are computed on the saved text (``aligner.qa.flag_text``) and stored with it.
+Work that touches SQLite, files or TER runs in the thread pool (plain ``def`` endpoints, or ``run_in_threadpool``
+after an ``async`` body read), never in the event loop; per-story summaries and efforts are cached and dropped when
+the story's ``result.json`` or its review rows change.
 """
 
 from __future__ import annotations
@@ -17,21 +25,25 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Hashable, MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from ..errors import AlignerError, InputError
+from ..qa import flag_text
 from ..reading.reader import STORY_ID
-from ..results import RunResult
+from ..results import RunResult, StorySummary
 from ..results.report import ReviewState, asset, index_rows, live_page, render, render_story_page
-from ..results.rundir import read_run
-from ..store import Annotation, ReviewStore, check_annotation
-from .effort import BeadEffort, EffortSummary, bead_efforts, of_this_run
+from ..results.rundir import read_run, story_summary
+from ..store import Annotation, ReviewStore, Slot, Version, check_annotation, of_slots
+from .effort import BeadEffort, EffortSummary, bead_efforts, run_id, slots, text_flags
 
 MAX_BODY = 64 * 1024
 STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review"}
@@ -46,6 +58,37 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
 Send = Callable[[Any], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+T = TypeVar("T")
+
+
+class _Cache:
+    """A small thread-safe LRU of values, each kept with the stamp it was computed for: a lookup with another stamp
+    (the file or the review changed) computes the value again."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[Hashable, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, stamp: Hashable, make: Callable[[], T]) -> T:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._items.move_to_end(key)
+                return hit[1]  # type: ignore[no-any-return]
+        value = make()  # outside the lock: two threads may both compute it, never wait for each other
+        with self._lock:
+            self._items[key] = (stamp, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is replaced or rewritten (``write_run`` renames a new directory into place)."""
+    st = path.stat()
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 @dataclass
@@ -58,17 +101,20 @@ class Site:
     runs: dict[str, Path]  # story id → run directory
 
     def __post_init__(self) -> None:
-        self._cache: OrderedDict[str, RunResult] = OrderedDict()  # a few stories in memory, not a whole archive
+        self._results = _Cache(16)  # a few stories in memory, not a whole archive
+        self._summaries = _Cache(100_000)  # one small line per story
+
+    def stamp(self, story: str) -> tuple[int, int, int]:
+        return _file_stamp(self.runs[story] / "result.json")
 
     def result(self, story: str) -> RunResult:
-        if story in self._cache:
-            self._cache.move_to_end(story)
-            return self._cache[story]
-        result = read_run(self.runs[story])
-        self._cache[story] = result
-        if len(self._cache) > 16:
-            self._cache.popitem(last=False)
-        return result
+        return self._results.get(story, self.stamp(story), lambda: read_run(self.runs[story]))
+
+    def summary(self, story: str) -> StorySummary:
+        """The story's summary line (scores, flags), read once per version of its ``result.json``."""
+        if not self.batch:
+            return StorySummary.of(self.result(story))
+        return self._summaries.get(story, self.stamp(story), lambda: story_summary(story, self.root))
 
 
 def open_site(root: str | Path) -> Site:
@@ -96,9 +142,57 @@ def _batch_order(root: Path, runs: dict[str, Path]) -> list[str]:
         try:
             ids = [str(s["id"]) for s in json.loads(summary.read_text(encoding="utf-8"))["stories"]]
             return [i for i in ids if i in runs] + sorted(set(runs) - set(ids))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):  # a summary.json of another shape: the folder's order
             pass
     return sorted(runs)
+
+
+# ----------------------------------------------------------------------------------------------- request bodies
+
+
+class _Body(BaseModel):
+    """Strict: a string field takes a JSON string only, an integer field an integer (not 0.9, not "3", not true);
+    an unknown field is refused too (a misspelt ``stauts`` must not pass as a save without a status)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reviewer: str | None = Field(default=None, min_length=1, max_length=80)
+
+
+class SaveBody(_Body):
+    text: str
+    status: Literal["new", "edited", "confirmed", "rejected"]
+    base: int = Field(ge=0)
+    reason: str = ""
+    seconds: float = Field(default=0.0, ge=0, lt=86_400)
+
+
+class CommentBody(_Body):
+    text: str = Field(min_length=1)
+
+
+class AnnotateBody(_Body):
+    version: int = Field(ge=0)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    category: Literal["accuracy", "fluency", "terminology", "style", "locale convention"]
+    severity: Literal["minor", "major", "critical"]
+    note: str = ""
+
+
+B = TypeVar("B", bound=_Body)
+
+
+def parse_body(model: type[B], raw: bytes) -> B:
+    """``raw`` (a request body) as ``model``; ``InputError`` says which fields are wrong and why, in one line."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in e["loc"]) or "body"
+            problems.append(f"{where}: {e['msg']}")
+        raise InputError("; ".join(problems)) from None
 
 
 # ----------------------------------------------------------------------------------------------- the review data
@@ -112,21 +206,38 @@ class Review:
     store: ReviewStore
     reviewer: str
     memory: Any = None  # aligner.translation.memory.TranslationMemory for suggestions, or None
+    _efforts: _Cache = field(default_factory=lambda: _Cache(100_000), compare=False)
 
-    def efforts(self, story: str) -> list[BeadEffort]:
-        result = self.site.result(story)
-        return bead_efforts(
-            result, self.store.current(story), self.store.versions(story), self.store.annotations(story)
-        )
+    def slots(self, story: str) -> list[Slot]:
+        return slots(self.site.result(story))
+
+    def efforts(self, story: str, stamp: tuple[int, int, int] | None = None) -> list[BeadEffort]:
+        """The story's bead rows; cached until its ``result.json`` or its review rows change (``stamp``: the
+        story's ``store.stamps()`` entry, when the caller has read them all at once)."""
+        if stamp is None:
+            stamp = self.store.stamps().get(story, (0, 0, 0))
+        key = (self.site.stamp(story), stamp)
+
+        def make() -> list[BeadEffort]:
+            result = self.site.result(story)
+            return bead_efforts(result, self.store.versions(story), self.store.annotations(story))
+
+        return self._efforts.get(story, key, make)
+
+    def all_efforts(self) -> dict[str, list[BeadEffort]]:
+        stamps = self.store.stamps()
+        return {s: self.efforts(s, stamps.get(s, (0, 0, 0))) for s in self.site.order}
 
     def state(self, story: str) -> ReviewState:
         result = self.site.result(story)
-        current = of_this_run(result, self.store.current(story))
-        comments: dict[int, list[str]] = {}
-        for c in self.store.comments(story):
-            comments.setdefault(c.bead, []).append(f"{c.reviewer}: {c.text}")
-        summary = EffortSummary.of(self.efforts(story))
+        places = slots(result)
+        current = self.store.current(story, places)
+        notes = of_slots(places, self.store.comments(story))
+        comments = {k: tuple(f"{c.reviewer}: {c.text}" for c in cs) for k, cs in notes.items()}
+        rows = self.efforts(story)
+        summary = EffortSummary.of(rows)
         mt = result.all_texts()
+        this_run = run_id(result)
         # per bead: [MT, version, status] and, once saved, the current text exactly as stored (the page shows it
         # as words, which folds spaces and shows an empty text as ∅: never read back from there)
         data = {
@@ -141,17 +252,21 @@ class Review:
             texts={k: v.text for k, v in current.items()},
             statuses={k: v.status for k, v in current.items()},
             versions={k: v.number or 0 for k, v in current.items()},
-            comments={k: tuple(v) for k, v in comments.items()},
+            comments=comments,
             summary=effort_line(summary),
             data=data,
+            flags={k: rows[k].flags for k in current},
+            carried=frozenset(k for k, v in current.items() if v.run and v.run != this_run),
         )
 
 
 def effort_line(s: EffortSummary) -> str:
     hter = "–" if s.mean_hter is None else f"{s.mean_hter:.1f}"
     spw = "–" if s.seconds_per_word is None else f"{s.seconds_per_word:.1f}"
+    n = s.confirmed_with_errors
+    flagged = f" ({n} confirmed with an error flag still on the text)" if n else ""
     return (
-        f"Review: {s.confirmed} of {s.beads} beads confirmed, {s.edited} edited, {s.rejected} rejected; "
+        f"Review: {s.confirmed} of {s.beads} beads confirmed{flagged}, {s.edited} edited, {s.rejected} rejected; "
         f"{s.words} words post-edited; mean HTER {hter}; {spw} s per word"
     )
 
@@ -160,11 +275,18 @@ def summary_json(review: Review) -> dict[str, Any]:
     """Effort per story and for the whole directory, every figure summed from the bead rows."""
     stories = []
     everything: list[BeadEffort] = []
-    for story in review.site.order:
-        rows = review.efforts(story)
+    for story, rows in review.all_efforts().items():
         everything.extend(rows)
         stories.append({"id": story, **EffortSummary.of(rows).to_json()})
-    return {"schema": "aligner.review-summary/1", "stories": stories, "total": EffortSummary.of(everything).to_json()}
+    return {"schema": "aligner.review-summary/2", "stories": stories, "total": EffortSummary.of(everything).to_json()}
+
+
+def _flags_json(flags: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
+    return [{"code": c, "severity": s, "reason": r} for c, s, r in flags]
+
+
+def _version_json(v: Version, *, earlier: bool = False) -> dict[str, Any]:
+    return {**v.to_json(), "earlier": earlier}
 
 
 # ----------------------------------------------------------------------------------------------- the application
@@ -173,6 +295,7 @@ def summary_json(review: Review) -> dict[str, Any]:
 def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple[str, ...] = LOOPBACK) -> Any:
     """The ASGI application (Starlette) for ``review``."""
     from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -194,7 +317,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
             raise HTTPException(404, "no such bead")
         return int(raw)
 
-    async def body(request: Request) -> dict[str, Any]:
+    async def raw_body(request: Request) -> bytes:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             raise HTTPException(415, "send JSON")
         length = request.headers.get("content-length")
@@ -205,117 +328,144 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
             data += chunk
             if len(data) > MAX_BODY:
                 raise HTTPException(413, f"body over {MAX_BODY} bytes")
-        try:
-            obj = json.loads(data)
-        except ValueError:
-            raise HTTPException(400, "not valid JSON") from None
-        if not isinstance(obj, dict):
-            raise HTTPException(400, "expected a JSON object")
-        return obj
+        return bytes(data)
 
-    def reviewer_of(obj: dict[str, Any]) -> str:
-        name = str(obj.get("reviewer") or review.reviewer).strip()
+    async def body(request: Request, model: type[B]) -> B:
+        raw = await raw_body(request)
+        try:
+            return parse_body(model, raw)
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    def reviewer_of(obj: _Body) -> str:
+        name = (obj.reviewer or review.reviewer).strip()
         if not 0 < len(name) <= 80:
             raise HTTPException(400, "a reviewer name of 1 to 80 characters")
         return name
 
-    async def index(request: Request) -> Response:
+    def index(request: Request) -> Response:
         if not site.batch:
             return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
-        from ..results.rundir import story_summary
-
-        summaries = [story_summary(s, site.root) for s in site.order]
-        rows = index_rows(summaries, link="story/{id}")
-        efforts = {s: EffortSummary.of(review.efforts(s)) for s in site.order}
+        efforts = review.all_efforts()
+        rows = index_rows([site.summary(s) for s in site.order], link="story/{id}")
         for row in rows:
-            e = efforts[row["id"]]
+            e = EffortSummary.of(efforts[row["id"]])
             row["progress"] = f"{e.confirmed}/{e.beads} confirmed"
             row["hter"] = "–" if e.mean_hter is None else f"{e.mean_hter:.1f}"
             row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
-        total = EffortSummary.of([r for s in site.order for r in review.efforts(s)])
+        total = EffortSummary.of([r for rows_ in efforts.values() for r in rows_])
         page = live_page(f"review: {site.root.name}", base="")
         html = render(
             "index.html", page=page, stories=rows, count=len(rows), live=True, review={"summary": effort_line(total)}
         )
         return HTMLResponse(html)
 
-    async def story_page(request: Request) -> Response:
+    def story_page(request: Request) -> Response:
         story = story_of(request)
         html = render_story_page(site.result(story), review.state(story), base="../", back=site.batch)
         return HTMLResponse(html)
 
-    async def static(request: Request) -> Response:
+    def static(request: Request) -> Response:
         name = str(request.path_params["name"])
         if name not in STATIC:
             raise HTTPException(404, "no such file")
         kind = "text/css" if name.endswith(".css") else "text/javascript"
         return Response(asset(name, STATIC[name]), media_type=kind, headers={"Cache-Control": "no-cache"})
 
-    async def state(request: Request) -> Response:
+    def state(request: Request) -> Response:
         story = story_of(request)
         return JSONResponse(dict(review.state(story).data))
 
-    async def history(request: Request) -> Response:
+    def history(request: Request) -> Response:
+        """Every save of the bead's content, then (marked ``earlier``) the saves made at the same position on an earlier
+        run whose text was another: kept and shown, never counted."""
         story = story_of(request)
         bead = bead_of(request, story)
-        return JSONResponse([asdict(v) for v in review.store.history(story, bead)])
+        slot = review.slots(story)[bead]
+        mine = [_version_json(v) for v in review.store.history(story, slot)]
+        earlier = [_version_json(v, earlier=True) for v in review.store.earlier(story, slot)]
+        return JSONResponse(mine + earlier)
 
     async def save(request: Request) -> Response:
         story = story_of(request)
-        bead = bead_of(request, story)
-        obj = await body(request)
-        texts = site.result(story).texts(bead)
-        try:
-            saved = review.store.save(
-                story,
-                bead,
-                base=int(obj.get("base", -1)),
-                text=str(obj.get("text", "")),
-                status=str(obj.get("status", "")),
-                reason=str(obj.get("reason", "")),
-                reviewer=reviewer_of(obj),
-                seconds=float(obj.get("seconds", 0.0)),
-                source=texts.source,
+        bead = await run_in_threadpool(bead_of, request, story)
+        obj = await body(request, SaveBody)
+        reviewer = reviewer_of(obj)
+
+        def work() -> Response:
+            result = site.result(story)
+            flags = flag_text(result, bead, obj.text) if obj.status in ("edited", "confirmed") else result.flags[bead]
+            try:
+                saved = review.store.save(
+                    story,
+                    slots(result)[bead],
+                    base=obj.base,
+                    text=obj.text,
+                    status=obj.status,
+                    reason=obj.reason,
+                    reviewer=reviewer,
+                    seconds=obj.seconds,
+                    run=run_id(result),
+                    flags=[(f.code, f.severity, f.reason) for f in flags],
+                )
+            except InputError as exc:
+                raise HTTPException(400, str(exc)) from None
+            if not saved.ok:
+                current = saved.current.to_json() if saved.current is not None else None
+                return JSONResponse({"conflict": True, "current": current}, status_code=409)
+            version = saved.version
+            shown = text_flags(result, bead, version)
+            return JSONResponse(
+                {
+                    "conflict": False,
+                    "version": version.to_json() if version is not None else None,
+                    "flags": _flags_json(shown),
+                }
             )
-        except (InputError, ValueError, TypeError, OverflowError) as exc:
-            raise HTTPException(400, str(exc)) from None
-        if not saved.ok:
-            current = asdict(saved.current) if saved.current is not None else None
-            return JSONResponse({"conflict": True, "current": current}, status_code=409)
-        return JSONResponse({"conflict": False, "version": asdict(saved.version) if saved.version else None})
+
+        return await run_in_threadpool(work)
 
     async def comment(request: Request) -> Response:
         story = story_of(request)
-        bead = bead_of(request, story)
-        obj = await body(request)
-        try:
-            made = review.store.comment(story, bead, str(obj.get("text", "")), reviewer_of(obj))
-        except InputError as exc:
-            raise HTTPException(400, str(exc)) from None
-        return JSONResponse(asdict(made))
+        bead = await run_in_threadpool(bead_of, request, story)
+        obj = await body(request, CommentBody)
+        reviewer = reviewer_of(obj)
+
+        def work() -> Response:
+            try:
+                made = review.store.comment(story, review.slots(story)[bead], obj.text, reviewer)
+            except InputError as exc:
+                raise HTTPException(400, str(exc)) from None
+            return JSONResponse(made.__dict__)
+
+        return await run_in_threadpool(work)
 
     async def annotate(request: Request) -> Response:
         story = story_of(request)
-        bead = bead_of(request, story)
-        obj = await body(request)
-        try:
-            version = int(obj.get("version", 0))
-            if version == 0:
-                text = site.result(story).texts(bead).mt
-            else:  # the span is in the text of the version the reviewer annotated
-                saved = [v for v in review.store.history(story, bead) if v.number == version]
-                if not saved:
-                    raise InputError(f"bead {bead} has no version {version}")
-                text = saved[0].text
-            a = Annotation(story, bead, version, int(obj.get("start", -1)), int(obj.get("end", -1)),
-                           str(obj.get("category", "")), str(obj.get("severity", "")), str(obj.get("note", "")),
-                           reviewer_of(obj), time.time())  # fmt: skip
-            check_annotation(a, len(text))
-        except (InputError, ValueError, TypeError, OverflowError) as exc:
-            raise HTTPException(400, str(exc)) from None
-        return JSONResponse(asdict(review.store.annotate(a)))
+        bead = await run_in_threadpool(bead_of, request, story)
+        obj = await body(request, AnnotateBody)
+        reviewer = reviewer_of(obj)
 
-    async def suggestions(request: Request) -> Response:
+        def work() -> Response:
+            slot = review.slots(story)[bead]
+            if obj.version == 0:
+                text = site.result(story).texts(bead).mt
+            else:  # the span is in the text of the version the reviewer annotated, a version of this bead's content
+                saved = [v for v in review.store.history(story, slot) if v.number == obj.version]
+                if not saved:
+                    raise HTTPException(400, f"bead {bead} has no version {obj.version}")
+                text = saved[0].text
+            a = Annotation(story, bead, obj.version, obj.start, obj.end, obj.category, obj.severity, obj.note,
+                           reviewer, time.time(), slot.key, slot.source)  # fmt: skip
+            try:
+                check_annotation(a, len(text))
+            except InputError as exc:
+                raise HTTPException(400, str(exc)) from None
+            return JSONResponse(review.store.annotate(a).__dict__)
+
+        return await run_in_threadpool(work)
+
+    def suggestions(request: Request) -> Response:
         story = story_of(request)
         bead = bead_of(request, story)
         if review.memory is None:
@@ -324,10 +474,10 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         found = review.memory.suggest(source)
         return JSONResponse([{"source": s, "target": t, "score": round(score, 1)} for s, t, score in found])
 
-    async def summary(request: Request) -> Response:
+    def summary(request: Request) -> Response:
         return JSONResponse(summary_json(review))
 
-    async def story_effort(request: Request) -> Response:
+    def story_effort(request: Request) -> Response:
         story = story_of(request)
         s = EffortSummary.of(review.efforts(story))
         return JSONResponse({"line": effort_line(s), **s.to_json()})

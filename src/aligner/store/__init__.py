@@ -1,25 +1,36 @@
-"""Where translators' work is kept: every version of every bead, comments and error annotations.
+"""Where translators' work is kept: every version of every bead, comments and error annotations, keyed by content.
 
-Nothing is ever overwritten. Version 0 of a bead is the MT (not stored); every save adds a row with
-the text, the status (``new``, ``edited``, ``confirmed``, ``rejected``), the reviewer, the time and the
-seconds spent on the bead, and the version it started from. A save that started from a version that
-is no longer the current one is stored too, as a ``conflict`` row that is not current, and refused:
-two reviewers never lose each other's work.
+A saved version belongs to a bead's *content*, not to its number: its ``key`` is a digest of the bead's source
+text and the reference it was aligned with (``bead_key``), so after a story is rerun an unchanged sentence keeps
+its review and a changed one starts fresh, whatever number the bead has now. The bead's number at the time of the
+save (``bead``) and the run it was made on (``run``, the run's identity digest) are kept beside it, to show a
+version as carried over from an earlier run. Rows written before keys existed (schema 1) have the key
+``legacy:N`` (N the bead number then) and belong to bead N of a run only while its source text is still the one
+they were saved on (``Slot.owns``).
 
-``ReviewStore`` is the interface the server, the exports and the translation memory use;
-``SqliteStore`` implements it on the standard library's ``sqlite3`` in WAL mode (one file, default
-``review.sqlite`` in the reviewed directory). A server database can implement the same interface.
-SQLite is used through one writer connection with explicit ``BEGIN IMMEDIATE`` transactions, serialised
-by a lock in the process (concurrent writers otherwise wait in SQLite's busy handler, tens of ms);
-an answered save is committed, and a commit in WAL mode survives the process being killed.
+Nothing is ever overwritten. Version 0 of a bead is the MT (not stored); every save adds a row with the text,
+the status (``new``, ``edited``, ``confirmed``, ``rejected``), the reviewer, the time and the seconds spent on
+the bead, the version it started from, and the QA flags of the saved text. A save that started from a version
+that is no longer the current one is stored too, as a ``conflict`` row that is not current, and refused: two
+reviewers never lose each other's work.
+
+``ReviewStore`` is the interface the server, the exports and the translation memory use; ``SqliteStore``
+implements it on the standard library's ``sqlite3`` in WAL mode (one file, default ``review.sqlite`` in the
+reviewed directory). ``SqliteStore.open_readonly`` opens one for reading only (a ``mode=ro`` URI: the file is
+never written, an older schema is migrated in a copy in memory). SQLite is used through one writer connection
+with explicit ``BEGIN IMMEDIATE`` transactions, serialised by a lock in the process (concurrent writers otherwise
+wait in SQLite's busy handler, tens of ms); an answered save is committed, and a commit in WAL mode survives the
+process being killed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +41,8 @@ from ..errors import InputError
 STATUSES = ("new", "edited", "confirmed", "rejected")
 CATEGORIES = ("accuracy", "fluency", "terminology", "style", "locale convention")
 SEVERITIES = ("minor", "major", "critical")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+LEGACY = "legacy:"
 
 # migrations[k] takes a database from schema version k to k + 1
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -53,12 +65,65 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             start INTEGER NOT NULL, "end" INTEGER NOT NULL, category TEXT NOT NULL, severity TEXT NOT NULL,
             note TEXT NOT NULL, reviewer TEXT NOT NULL, created REAL NOT NULL)""",
     ),
+    (  # 1 → 2: content keys; a version's run and flags; comments and annotations keyed the same way
+        """CREATE TABLE versions2 (
+            id INTEGER PRIMARY KEY,
+            story TEXT NOT NULL,
+            key TEXT NOT NULL,           -- bead_key(source, reference, occurrence), or legacy:N for schema-1 rows
+            bead INTEGER NOT NULL,       -- the bead's number in the run it was saved on
+            run TEXT NOT NULL,           -- that run's identity digest ('' when unknown)
+            number INTEGER, base INTEGER NOT NULL,
+            text TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
+            reviewer TEXT NOT NULL, created REAL NOT NULL, seconds REAL NOT NULL,
+            source TEXT NOT NULL,
+            flags TEXT,                  -- JSON [[code, severity, reason], …] of the saved text; NULL: not checked
+            UNIQUE (story, key, number))""",
+        """INSERT INTO versions2 (id, story, key, bead, run, number, base, text, status, reason, reviewer, created,
+            seconds, source, flags)
+            SELECT id, story, 'legacy:' || bead, bead, '', number, base, text, status, reason, reviewer, created,
+            seconds, source, NULL FROM versions""",
+        "DROP TABLE versions",
+        "ALTER TABLE versions2 RENAME TO versions",
+        "CREATE INDEX versions_by_key ON versions (story, key, id)",
+        "ALTER TABLE comments ADD COLUMN key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE comments ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+        "UPDATE comments SET key = 'legacy:' || bead",
+        "ALTER TABLE annotations ADD COLUMN key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE annotations ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+        "UPDATE annotations SET key = 'legacy:' || bead",
+    ),
 )
+
+FlagRow = tuple[str, str, str]  # (code, severity, reason): the QA flags of a saved text, as plain data
+
+
+def bead_key(source: str, reference: str | None, occurrence: int = 0) -> str:
+    """The content key of a bead: its source text, the reference text it was aligned with (None in a run without a
+    reference) and, for beads whose texts repeat within a story, which repeat it is (0-based). 32 hex digits."""
+    data = json.dumps([source, reference, occurrence], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Bead ``bead`` (0-based) of the current run, as the store knows it: its content ``key`` and source text."""
+
+    bead: int
+    key: str
+    source: str
+
+    def owns(self, key: str, source: str) -> bool:
+        """Whether a row (its ``key``, and its ``source``: ``""`` for a schema-1 comment, which did not keep it)
+        belongs to this bead."""
+        if key == self.key:
+            return True
+        return key == f"{LEGACY}{self.bead}" and source in ("", self.source)
 
 
 @dataclass(frozen=True)
 class Version:
-    """One save of one bead. ``number`` is None for a refused (conflicting) save."""
+    """One save of one bead. ``number`` is None for a refused (conflicting) save; ``flags`` None when the text was
+    never checked (saved before flags were kept)."""
 
     story: str
     bead: int
@@ -71,10 +136,32 @@ class Version:
     created: float
     seconds: float
     source: str
+    key: str = ""
+    run: str = ""
+    flags: tuple[FlagRow, ...] | None = None
 
     @property
     def conflict(self) -> bool:
         return self.number is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "story": self.story,
+            "bead": self.bead,
+            "number": self.number,
+            "base": self.base,
+            "text": self.text,
+            "status": self.status,
+            "reason": self.reason,
+            "reviewer": self.reviewer,
+            "created": self.created,
+            "seconds": self.seconds,
+            "source": self.source,
+            "key": self.key,
+            "run": self.run,
+            "conflict": self.conflict,
+            "flags": None if self.flags is None else [list(f) for f in self.flags],
+        }
 
 
 @dataclass(frozen=True)
@@ -84,6 +171,8 @@ class Comment:
     text: str
     reviewer: str
     created: float
+    key: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +189,8 @@ class Annotation:
     note: str
     reviewer: str
     created: float
+    key: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,24 +207,27 @@ class ReviewStore(Protocol):
     def save(
         self,
         story: str,
-        bead: int,
+        slot: Slot,
         *,
         base: int,
         text: str,
         status: str,
         reviewer: str,
         seconds: float,
-        source: str,
         reason: str = "",
+        run: str = "",
+        flags: Sequence[FlagRow] | None = None,
     ) -> Saved: ...
 
-    def current(self, story: str) -> dict[int, Version]: ...
+    def current(self, story: str, slots: Sequence[Slot]) -> dict[int, Version]: ...
 
-    def history(self, story: str, bead: int) -> list[Version]: ...
+    def history(self, story: str, slot: Slot) -> list[Version]: ...
+
+    def earlier(self, story: str, slot: Slot) -> list[Version]: ...
 
     def versions(self, story: str) -> list[Version]: ...
 
-    def comment(self, story: str, bead: int, text: str, reviewer: str) -> Comment: ...
+    def comment(self, story: str, slot: Slot, text: str, reviewer: str) -> Comment: ...
 
     def comments(self, story: str) -> list[Comment]: ...
 
@@ -142,6 +236,8 @@ class ReviewStore(Protocol):
     def annotations(self, story: str) -> list[Annotation]: ...
 
     def stories(self) -> list[str]: ...
+
+    def stamps(self) -> dict[str, tuple[int, int, int]]: ...
 
     def confirmed(self) -> Iterator[Version]: ...
 
@@ -166,44 +262,114 @@ def check_annotation(a: Annotation, text_length: int) -> None:
         raise InputError(f"span [{a.start}, {a.end}) is not inside the text ({text_length} characters)")
 
 
-_VERSION_COLUMNS = "story, bead, number, base, text, status, reason, reviewer, created, seconds, source"
+def of_slots(slots: Sequence[Slot], rows: Iterable[Any]) -> dict[int, list[Any]]:
+    """Rows (versions, comments, annotations: anything with ``key`` and ``source``) by the bead of ``slots`` they
+    belong to, in their order; rows of no bead of this run (an earlier run's other text) are left out."""
+    by_key = {s.key: s.bead for s in slots}
+    out: dict[int, list[Any]] = {}
+    for row in rows:
+        bead = by_key.get(row.key)
+        if bead is None and row.key.startswith(LEGACY):
+            n = int(row.key[len(LEGACY) :])
+            bead = n if n < len(slots) and slots[n].owns(row.key, row.source) else None
+        if bead is not None:
+            out.setdefault(bead, []).append(row)
+    return out
+
+
+def _latest(versions: Iterable[Version]) -> Version | None:
+    numbered = [v for v in versions if v.number is not None]
+    return max(numbered, key=lambda v: v.number or 0) if numbered else None
+
+
+_VERSION_COLUMNS = (
+    "story, bead, number, base, text, status, reason, reviewer, created, seconds, source, key, run, flags"
+)
 
 
 class SqliteStore:
     """``ReviewStore`` in one SQLite file (WAL). Safe to share between threads of one process."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, _connection: sqlite3.Connection | None = None) -> None:
         self.path = Path(path)
+        self.readonly = _connection is not None
+        self._lock = threading.Lock()
+        if _connection is not None:
+            self._db = _connection
+            return
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # in WAL, a commit survives a killed process
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            self._migrate(self._db)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a review database ({exc}); give another --db") from None
-        self._lock = threading.Lock()
 
-    def _migrate(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")  # the version is read under the write lock: two servers never both migrate
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> SqliteStore:
+        """The review database at ``path``, for reading only: opened through a ``mode=ro`` URI, so the file is
+        never written (a database of an older schema is copied into memory and migrated there). A file that is not
+        a review database is refused with ``InputError``, untouched."""
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"{p}: no such review database")
         try:
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            db = sqlite3.connect(
+                p.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"{p}: not a review database ({exc}); give a review.sqlite written by `aligner review`"
+            ) from None
+        if version < 1 or not {"versions", "comments", "annotations"} <= tables:
+            db.close()
+            raise InputError(
+                f"{p}: an SQLite file, but not a review database (no review tables); give a review.sqlite written by "
+                "`aligner review`, or a TMX file"
+            )
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise InputError(
+                f"{p}: review database schema {version} is newer than this aligner's ({SCHEMA_VERSION}); "
+                "upgrade aligner"
+            )
+        if version < SCHEMA_VERSION:  # migrate a copy: reading never writes
+            memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            db.backup(memory)
+            db.close()
+            cls._migrate(memory, p)
+            db = memory
+        return cls(p, _connection=db)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection, path: Path | None = None) -> None:
+        db.execute("BEGIN IMMEDIATE")  # the version is read under the write lock: two servers never both migrate
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise InputError(
-                    f"{self.path}: review database schema {version} is newer than this aligner's "
+                    f"{path or 'the database'}: review database schema {version} is newer than this aligner's "
                     f"({SCHEMA_VERSION}); upgrade aligner"
                 )
             for k in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[k]:
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {k + 1}")
-            self._db.execute("COMMIT")
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {k + 1}")
+            db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
+
+    def _refuse_writes(self) -> None:
+        if self.readonly:
+            raise InputError(f"{self.path}: opened for reading only")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        self._refuse_writes()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -218,70 +384,85 @@ class SqliteStore:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
+    def _slot_versions(self, db: sqlite3.Connection, story: str, slot: Slot) -> list[Version]:
+        rows = db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND key IN (?, ?) ORDER BY id",
+            (story, slot.key, f"{LEGACY}{slot.bead}"),
+        ).fetchall()
+        return [v for v in map(_version, rows) if slot.owns(v.key, v.source)]
+
     def save(
         self,
         story: str,
-        bead: int,
+        slot: Slot,
         *,
         base: int,
         text: str,
         status: str,
         reviewer: str,
         seconds: float,
-        source: str,
         reason: str = "",
+        run: str = "",
+        flags: Sequence[FlagRow] | None = None,
     ) -> Saved:
         check_save(status, reason, seconds)
         now = time.time()
+        stored_flags = None if flags is None else json.dumps([list(f) for f in flags], ensure_ascii=False)
         with self._write() as db:
-            row = db.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND bead = ? AND number IS NOT NULL "
-                "ORDER BY number DESC LIMIT 1",
-                (story, bead),
-            ).fetchone()
-            current = _version(row) if row else None
+            current = _latest(self._slot_versions(db, story, slot))
             head = current.number if current is not None and current.number is not None else 0
             number = head + 1 if base == head else None
             db.execute(
-                f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (story, bead, number, base, text, status, reason, reviewer, now, seconds, source),
-            )
-        saved = Version(story, bead, number, base, text, status, reason, reviewer, now, seconds, source)
+                f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (story, slot.bead, number, base, text, status, reason, reviewer, now, seconds, slot.source, slot.key,
+                 run, stored_flags),
+            )  # fmt: skip
+        kept = None if flags is None else tuple((c, s, r) for c, s, r in flags)
+        saved = Version(story, slot.bead, number, base, text, status, reason, reviewer, now, seconds, slot.source,
+                        slot.key, run, kept)  # fmt: skip
         return Saved(True, saved) if number is not None else Saved(False, None, current)
 
-    def current(self, story: str) -> dict[int, Version]:
-        rows = self._read(
-            f"SELECT {_VERSION_COLUMNS} FROM versions v WHERE story = ? AND number = "
-            "(SELECT MAX(number) FROM versions w WHERE w.story = v.story AND w.bead = v.bead)",
-            (story,),
-        )
-        return {int(r[1]): _version(r) for r in rows}
+    def current(self, story: str, slots: Sequence[Slot]) -> dict[int, Version]:
+        """The current (latest accepted) version of each bead of ``slots`` that has one, by bead number."""
+        out: dict[int, Version] = {}
+        for bead, versions in of_slots(slots, self.versions(story)).items():
+            latest = _latest(versions)
+            if latest is not None:
+                out[bead] = latest
+        return out
 
-    def history(self, story: str, bead: int) -> list[Version]:
+    def history(self, story: str, slot: Slot) -> list[Version]:
+        """Every save of the bead of ``slot`` (its content), refused ones included, oldest first."""
+        with self._lock:
+            return self._slot_versions(self._db, story, slot)
+
+    def earlier(self, story: str, slot: Slot) -> list[Version]:
+        """Saves made on bead number ``slot.bead`` of an earlier run whose text was another: kept, never counted."""
         rows = self._read(
-            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND bead = ? ORDER BY id", (story, bead)
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND bead = ? ORDER BY id", (story, slot.bead)
         )
-        return [_version(r) for r in rows]
+        return [v for v in map(_version, rows) if not slot.owns(v.key, v.source)]
 
     def versions(self, story: str) -> list[Version]:
-        """Every save of every bead of ``story``, refused ones included, oldest first."""
+        """Every save of every bead of ``story`` (of any run), refused ones included, oldest first."""
         rows = self._read(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? ORDER BY id", (story,))
         return [_version(r) for r in rows]
 
-    def comment(self, story: str, bead: int, text: str, reviewer: str) -> Comment:
+    def comment(self, story: str, slot: Slot, text: str, reviewer: str) -> Comment:
         if not text.strip():
             raise InputError("an empty comment")
         now = time.time()
         with self._write() as db:
             db.execute(
-                "INSERT INTO comments (story, bead, text, reviewer, created) VALUES (?, ?, ?, ?, ?)",
-                (story, bead, text, reviewer, now),
+                "INSERT INTO comments (story, bead, text, reviewer, created, key, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (story, slot.bead, text, reviewer, now, slot.key, slot.source),
             )
-        return Comment(story, bead, text, reviewer, now)
+        return Comment(story, slot.bead, text, reviewer, now, slot.key, slot.source)
 
     def comments(self, story: str) -> list[Comment]:
         rows = self._read(
-            "SELECT story, bead, text, reviewer, created FROM comments WHERE story = ? ORDER BY id", (story,)
+            "SELECT story, bead, text, reviewer, created, key, source FROM comments WHERE story = ? ORDER BY id",
+            (story,),
         )
         return [Comment(*r) for r in rows]
 
@@ -290,15 +471,16 @@ class SqliteStore:
         with self._write() as db:
             db.execute(
                 'INSERT INTO annotations (story, bead, version, start, "end", category, severity, note, reviewer, '
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (a.story, a.bead, a.version, a.start, a.end, a.category, a.severity, a.note, a.reviewer, a.created),
-            )
+                "created, key, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (a.story, a.bead, a.version, a.start, a.end, a.category, a.severity, a.note, a.reviewer, a.created,
+                 a.key, a.source),
+            )  # fmt: skip
         return a
 
     def annotations(self, story: str) -> list[Annotation]:
         rows = self._read(
-            'SELECT story, bead, version, start, "end", category, severity, note, reviewer, created FROM annotations '
-            "WHERE story = ? ORDER BY id",
+            'SELECT story, bead, version, start, "end", category, severity, note, reviewer, created, key, source '
+            "FROM annotations WHERE story = ? ORDER BY id",
             (story,),
         )
         return [Annotation(*r) for r in rows]
@@ -306,11 +488,21 @@ class SqliteStore:
     def stories(self) -> list[str]:
         return [r[0] for r in self._read("SELECT DISTINCT story FROM versions ORDER BY story", ())]
 
+    def stamps(self) -> dict[str, tuple[int, int, int]]:
+        """Per story, the last row ids of its versions, comments and annotations: a story's review changed exactly
+        when its stamp did (rows are only ever added), so summaries can be cached by it."""
+        out: dict[str, list[int]] = {}
+        for k, table in enumerate(("versions", "comments", "annotations")):
+            for story, last in self._read(f"SELECT story, MAX(id) FROM {table} GROUP BY story", ()):
+                out.setdefault(story, [0, 0, 0])[k] = int(last)
+        return {story: (v[0], v[1], v[2]) for story, v in out.items()}
+
     def confirmed(self) -> Iterator[Version]:
-        """The current version of every bead whose current status is ``confirmed`` (the translation memory)."""
+        """The current version of every bead (content key) whose current status is ``confirmed`` (the translation
+        memory)."""
         rows = self._read(
             f"SELECT {_VERSION_COLUMNS} FROM versions v WHERE status = 'confirmed' AND number = "
-            "(SELECT MAX(number) FROM versions w WHERE w.story = v.story AND w.bead = v.bead) ORDER BY id",
+            "(SELECT MAX(number) FROM versions w WHERE w.story = v.story AND w.key = v.key) ORDER BY id",
             (),
         )
         yield from (_version(r) for r in rows)
@@ -321,4 +513,6 @@ class SqliteStore:
 
 
 def _version(row: Sequence[Any]) -> Version:
-    return Version(*row)
+    flags = None if row[13] is None else tuple((str(c), str(s), str(r)) for c, s, r in json.loads(row[13]))
+    story, bead, number, base, text, status, reason, reviewer, created, seconds, source, key, run = row[:13]
+    return Version(story, bead, number, base, text, status, reason, reviewer, created, seconds, source, key, run, flags)

@@ -237,11 +237,12 @@ class TranslationMemory:
         p = Path(path)
         if not p.is_file():
             raise InputError(f"{p}: no such translation memory; give a review database or a TMX file")
-        head = p.read_bytes()[:16]
-        if head.startswith(b"SQLite format 3"):
+        with p.open("rb") as fh:
+            head = fh.read(16)
+        if head.startswith(b"SQLite format 3"):  # a review database, read only: a memory is never written to
             from ..store import SqliteStore
 
-            store = SqliteStore(p)
+            store = SqliteStore.open_readonly(p)
             try:
                 pairs = [(v.source, v.text) for v in store.confirmed()]
             finally:

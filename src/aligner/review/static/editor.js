@@ -45,6 +45,26 @@
     if (bead.draft !== null) { badge(k, "unsaved", "unsaved"); }
     else { badge(k, bead.status + (bead.version ? " v" + bead.version : ""), bead.status); }
   }
+  // the QA flags of the saved text, as the server computed them on save (the same checks as on the MT)
+  var LEVELS = ["error", "warning", "info"];
+  function showFlags(k, flags) {
+    var box = row(k).querySelector("td.qa .c");
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    var worst = LEVELS.length;
+    flags.forEach(function (f) {
+      var d = document.createElement("div");
+      d.className = "flag " + f.severity;
+      d.dataset.code = f.code;
+      var b = document.createElement("b");
+      b.textContent = f.code;
+      d.appendChild(b);
+      d.appendChild(document.createTextNode(" " + f.reason));
+      box.appendChild(d);
+      worst = Math.min(worst, LEVELS.indexOf(f.severity));
+    });
+    row(k).dataset.flagged = flags.length ? "1" : "0";
+    row(k).dataset.level = flags.length ? LEVELS[worst] : "none";
+  }
   function panel(k, cls) {
     var old = cell(k).querySelector(".panel." + cls);
     if (old) { old.remove(); }
@@ -154,6 +174,7 @@
         b.text = v.text; b.status = v.status; b.version = v.number; b.draft = null;
         closePanels(k);
         showText(k);
+        if (res.body.flags) { showFlags(k, res.body.flags); }
         refreshSummary();
       } else if (res.status === 409) {
         b.draft = text;
@@ -316,9 +337,10 @@
       list.appendChild(mt);
       res.body.forEach(function (v) {
         var li = document.createElement("li");
-        li.className = v.number === null ? "refused" : "version";
-        li.textContent = (v.number === null ? "refused (conflict) " : "v" + v.number + " ") + v.status + " by " +
-          v.reviewer + ": " + v.text + (v.reason ? " — " + v.reason : "");
+        li.className = v.earlier ? "earlier" : (v.number === null ? "refused" : "version");
+        var label = v.earlier ? "earlier run, another text (v" + (v.number === null ? "–" : v.number) + ") " :
+          (v.number === null ? "refused (conflict) " : "v" + v.number + " ");
+        li.textContent = label + v.status + " by " + v.reviewer + ": " + v.text + (v.reason ? " — " + v.reason : "");
         if (v.number !== null || true) {
           var b = button(li, "restore", function () { save(k, v.text, v.text === beads[k].mt ? "new" : "edited"); });
           b.className = "restore";
