@@ -116,34 +116,27 @@ def word_diff(mt: str, reference: str) -> tuple[Words, Words]:
     return marked(a, keep_a, "x"), marked(b, keep_b, "m")
 
 
-_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
-
-def _escape(text: str) -> str:
-    return text.translate(_ENTITIES)
-
-
 def words_html(words: Words) -> Any:
-    """The words as HTML, marked ones in ``<mark class>``. Every word is escaped here, as the template escapes (the
-    same entities as markupsafe), a run of unmarked words at once: at 20,000 words a page this is several times
+    """The words as HTML, marked ones in ``<mark class>``. Every word goes through markupsafe's ``escape`` (what the
+    template's autoescaping uses), a run of unmarked words at once: at 20,000 words a page this is several times
     faster than a template loop."""
-    from markupsafe import Markup
+    from markupsafe import Markup, escape
 
     if not words:
         return Markup("∅")
-    parts: list[str] = []
+    parts: list[Markup] = []
     run: list[str] = []
     for word, mark in words:
         if not mark:
             run.append(word)
             continue
         if run:
-            parts.append(_escape(" ".join(run)))
+            parts.append(escape(" ".join(run)))
             run = []
-        parts.append(f'<mark class="{mark}">{_escape(word)}</mark>')
+        parts.append(Markup('<mark class="{}">{}</mark>').format(mark, word))  # format escapes its arguments
     if run:
-        parts.append(_escape(" ".join(run)))
-    return Markup(" ".join(parts))
+        parts.append(escape(" ".join(run)))
+    return Markup(" ").join(parts)
 
 
 def _num(value: float | None, digits: int = 1) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..qa import flag_text
@@ -53,13 +54,20 @@ def text_flags(result: RunResult, bead: int, version: Version | None) -> tuple[F
     return tuple((f.code, f.severity, f.reason) for f in flag_text(result, bead, version.text))
 
 
+@lru_cache(maxsize=65_536)
+def _edit_scores(mt: str, post_edit: str) -> tuple[float, float]:
+    """(HTER, chrF) of a pair, computed once: a story's efforts are recomputed after every save to it, and only the
+    saved bead's pair is new."""
+    return edit_scores(mt, post_edit)
+
+
 def hter(mt: str, post_edit: str) -> float:
     """TER of ``mt`` against the reference ``post_edit`` (sacreBLEU's default settings, as ``aligner score``)."""
-    return edit_scores(mt, post_edit)[0]
+    return _edit_scores(mt, post_edit)[0]
 
 
 def chrf(mt: str, post_edit: str) -> float:
-    return edit_scores(mt, post_edit)[1]
+    return _edit_scores(mt, post_edit)[1]
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,7 @@ def bead_efforts(result: RunResult, history: Sequence[Version], annotations: Ite
         v = max(numbered, key=lambda v: v.number or 0) if numbered else None
         status = v.status if v is not None else "new"
         post = v.text if v is not None and status in ("edited", "confirmed") else None
-        ter, chrf_ = edit_scores(texts.mt, post) if post is not None else (None, None)
+        ter, chrf_ = _edit_scores(texts.mt, post) if post is not None else (None, None)
         rows.append(
             BeadEffort(
                 result.source.id,

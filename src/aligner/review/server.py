@@ -101,7 +101,7 @@ class Site:
     runs: dict[str, Path]  # story id → run directory
 
     def __post_init__(self) -> None:
-        self._results = _Cache(16)  # a few stories in memory, not a whole archive
+        self._results = _Cache(64)  # the stories being reviewed now in memory (20 reviewers at once), not an archive
         self._summaries = _Cache(100_000)  # one small line per story
 
     def stamp(self, story: str) -> tuple[int, int, int]:
