@@ -177,3 +177,69 @@ def test_the_page_shows_the_flags_of_the_saved_text(run: Path) -> None:
         assert page.locator('#bead-0 .flag[data-code="numbers"]').count() == 1
         browser.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("slow", ["api/summary", "api/story/s1/state", "story/s1", "api/story/s1/bead/0/save"])
+def test_a_slow_database_never_blocks_the_other_requests(run: Path, slow: str) -> None:
+    """While one request waits on the database, the server answers others: the wait happens in the thread pool.
+    (Were it in the event loop, the second request could not be answered until the first finished, and the first
+    waits for the second: the test would time out.)"""
+    import threading
+
+    with running(run) as (url, review):
+        answered = threading.Event()
+        entered = threading.Event()
+        real_versions, real_save = review.store.versions, review.store.save
+
+        def wait() -> None:
+            entered.set()
+            if not answered.wait(10):
+                raise TimeoutError("the other request was never answered")
+
+        def versions(story: str) -> Any:
+            wait()
+            return real_versions(story)
+
+        def save(*args: Any, **kwargs: Any) -> Any:
+            wait()
+            return real_save(*args, **kwargs)
+
+        review.store.versions = versions  # type: ignore[method-assign]
+        review.store.save = save  # type: ignore[method-assign]
+        review._efforts._items.clear()  # no cached efforts: the slow request reads the database
+        results: list[int] = []
+
+        def first() -> None:
+            if slow.endswith("save"):
+                body = b'{"text": "Fine.", "status": "edited", "base": 0}'
+                results.append(post(url, slow, body)[0])
+            else:
+                with urllib.request.urlopen(url + slow, timeout=15) as response:
+                    results.append(response.status)
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        assert entered.wait(10)
+        with urllib.request.urlopen(url + "api/story/s1/bead/1/history", timeout=5) as response:
+            assert response.status == 200
+        answered.set()
+        thread.join(15)
+    assert results == [200]
+
+
+def test_cached_summaries_follow_a_rerun_and_a_save(run: Path) -> None:
+    """Efforts are cached per story, and dropped when its result.json is replaced or a save adds a row."""
+
+    def summary(url: str) -> dict[str, Any]:
+        with urllib.request.urlopen(url + "api/story/s1/summary", timeout=10) as response:
+            return dict(json.loads(response.read()))
+
+    with running(run) as (url, _):
+        assert (summary(url)["beads"], summary(url)["edited"]) == (3, 0)
+        assert post(url, "api/story/s1/bead/0/save", b'{"text": "Fine.", "status": "edited", "base": 0}')[0] == 200
+        assert summary(url)["edited"] == 1
+        longer, reference = STORY + "\nIls restent prudents.\n", REFERENCE + "\nThey remain cautious.\n"
+        write_run(
+            run_story(parse_text(longer, doc_id="s1"), Wrong(), parse_text(reference, doc_id="s1", lang="en")), run
+        )
+        assert (summary(url)["beads"], summary(url)["edited"]) == (4, 1)  # bead 0's text is unchanged: kept
