@@ -265,11 +265,13 @@ class TranslationMemory:
 
 
 def _tmx_pairs(path: Path) -> list[tuple[str, str]]:
+    from lxml import etree
     from translate.storage import tmx
 
     try:
         store = tmx.tmxfile.parsestring(path.read_bytes())
-    except Exception as exc:  # translate-toolkit raises lxml's and its own errors for a broken file
+    except (etree.LxmlError, AssertionError, ValueError) as exc:  # lxml's parse errors; translate-toolkit asserts
+        # that the root element is <tmx>
         raise InputError(
             f"{path}: not a TMX file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
         ) from None

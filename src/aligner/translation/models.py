@@ -219,9 +219,11 @@ class ModelListing:
 
 def list_models(search_dirs: tuple[Path, ...] = (Path("models"),)) -> list[ModelListing]:
     """Marian checkpoints in the HF cache and in the given folders (one level deep)."""
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound, CorruptedCacheException
+
     found: list[ModelListing] = []
     try:
-        from huggingface_hub import scan_cache_dir
 
         cache = scan_cache_dir()
         for repo in cache.repos:
@@ -230,7 +232,7 @@ def list_models(search_dirs: tuple[Path, ...] = (Path("models"),)) -> list[Model
             for rev in repo.revisions:
                 if any(f.file_name == "source.spm" for f in rev.files):
                     found.append(ModelListing(repo.repo_id, rev.commit_hash, rev.snapshot_path, rev.size_on_disk))
-    except Exception:
+    except (CacheNotFound, CorruptedCacheException, OSError):  # no cache, or one that cannot be listed: only ./models
         pass
     for base in search_dirs:
         if not base.is_dir():
