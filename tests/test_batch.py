@@ -176,7 +176,8 @@ def test_a_file_name_that_cannot_be_an_id_fails_its_story_and_a_stale_run_is_red
     statuses: dict[str, str] = {}
     report = run_batch(iter_stories(folder), out, Sequential(BatchSensitive()), on_story=statuses.__setitem__)
     assert statuses["my story"].startswith("failed: ") and "'my story' cannot be a story id" in statuses["my story"]
-    assert statuses["ok"] == "done" and (report.done, report.failed, report.skipped) == (1, 1, 0)  # the old run redone
+    assert statuses["ok"] == "redone: earlier run unreadable"  # the old run redone
+    assert (report.done, report.failed, report.skipped, report.redone) == (1, 1, 0, 1)
     assert (out / "stories" / "ok" / "translation.txt").read_text(encoding="utf-8") == "NON. [1]\n"
 
 

@@ -6,10 +6,14 @@ Layout of a batch output directory::
     OUTDIR/errors/<id>.txt                                                        why a story failed
     OUTDIR/summary.json, OUTDIR/summary.tsv, OUTDIR/index.html                    per story, in input order
 
-A story counts as done when its run directory exists. Runs are written atomically: a run killed mid-story
-leaves only a hidden temporary directory, which the next run removes. A rerun skips done stories and retries
-failed ones, so an interrupted-then-resumed batch ends with the same files as an uninterrupted one, whatever
-ran the stories (``Sequential``, ``aligner.batch.workers.Workers``, ``aligner.batch.cluster.RayActors``).
+A story counts as done when its run directory holds a run made from the same input, reference and translator
+settings (the ``Identity`` in its ``result.json``); a run made from others is stale, and the story is redone (the
+batch says why: ``input changed``, ``reference changed``, ``settings changed``, ``made by an earlier aligner``), so
+a batch never mixes two models or keeps an English that no longer matches its French. Runs are written
+atomically: a run killed mid-story leaves only a hidden temporary directory, which the next run removes. A rerun
+keeps done stories, redoes stale ones and retries failed ones, so an interrupted-then-resumed batch ends with the
+same files as an uninterrupted one, whatever ran the stories (``Sequential``, ``aligner.batch.workers.Workers``,
+``aligner.batch.cluster.RayActors``). A failed story keeps no run directory (``errors/ID.txt`` says why).
 """
 
 from __future__ import annotations

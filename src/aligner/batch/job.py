@@ -1,10 +1,16 @@
-"""One story of a batch, as every executor runs it (this process, worker processes, Ray actors): translate,
-align, score, write its run directory atomically, or record why it failed."""
+"""One story of a batch, as every executor runs it (this process, worker processes, Ray actors): keep its earlier
+run when that run was made from the same input, reference and settings, or translate, align, score and write its
+run directory atomically, or record why it failed.
+
+The decision is taken here, where the translator lives (each worker or actor makes its own), from the story's
+``Identity`` (sha256 of the source and reference documents, the translator's settings) and the one kept in the
+earlier run's ``result.json``."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +18,8 @@ from typing import Any
 from ..errors import AlignerError, InputError
 from ..files import write_atomic
 from ..pipeline import run_story
-from ..results import StorySummary
-from ..results.rundir import error_file, story_dir, write_run
+from ..results import Identity, RunResult, StorySummary
+from ..results.rundir import error_file, read_run, story_dir, write_run
 from ..scoring.metrics import release_caches
 from ..translation.base import Translator
 from .inputs import StoryItem
@@ -27,39 +33,89 @@ class Task:
     item: StoryItem
 
 
+UNREADABLE = "earlier run unreadable"  # a reason to redo beside ``Identity.changes``'s
+REASONS = ("input", "reference", "settings", "made by an earlier aligner", UNREADABLE)  # the order they are told in
+
+
+def describe(reason: str) -> str:
+    """A reason to redo a story (``Outcome.redone``) as a user reads it: ``input changed``, ``settings changed``,
+    ``made by an earlier aligner``, …"""
+    return f"{reason} changed" if reason in ("input", "reference", "settings") else reason
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of a story: ``done`` (``summary``: its summary line), ``failed`` (``error``: why), or
-    ``skipped`` (finished by an earlier run)."""
+    ``skipped`` (``summary``: that of its earlier run, made from the same input, reference and settings).
+
+    ``redone``: why a finished run of the story was not kept (``input``, ``reference``, ``settings``,
+    ``made by an earlier aligner``, ``earlier run unreadable``); empty when there was none, or it was kept."""
 
     seq: int
     id: str
     status: str
     summary: dict[str, Any] | None = None
     error: str = ""
+    redone: tuple[str, ...] = ()
 
 
-def record_failure(out: Path, task: Task, why: str) -> Outcome:
+def record_failure(out: Path, task: Task, why: str, *, redone: tuple[str, ...] = ()) -> Outcome:
+    """Record why a story failed (``errors/ID.txt``); a run directory it had (an earlier, stale run: a current one
+    is kept without running anything) goes, so that a failed story is never also a finished one."""
+    _discard(story_dir(out, task.item.id))
     write_atomic(error_file(out, task.item.id), why + "\n")
-    return Outcome(task.seq, task.item.id, "failed", error=why)
+    return Outcome(task.seq, task.item.id, "failed", error=why, redone=redone)
+
+
+def _discard(rundir: Path) -> None:
+    """Remove a stale run directory: renamed to a hidden leftover first, so that a kill midway leaves nothing that
+    looks finished (``remove_leftovers`` clears it). One holding a review database of its own is left alone."""
+    if not rundir.is_dir() or (rundir / "review.sqlite").exists():
+        return
+    gone = Path(tempfile.mkdtemp(prefix=f".{rundir.name}.old.", dir=rundir.parent))
+    gone.rmdir()
+    rundir.rename(gone)
+    shutil.rmtree(gone, ignore_errors=True)
+
+
+def earlier_run(rundir: Path, identity: Identity) -> tuple[RunResult | None, tuple[str, ...]]:
+    """The run in ``rundir`` when it was made from ``identity`` (to be kept), else None and why it is stale (no
+    reasons when there is no run)."""
+    if not rundir.is_dir():
+        return None, ()
+    try:
+        earlier = read_run(rundir)
+    except InputError:  # cut short, edited by hand, or of a schema this aligner cannot read
+        return None, (UNREADABLE,)
+    changes = tuple(identity.changes(earlier.identity))
+    return (None, changes) if changes else (earlier, ())
 
 
 def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
-    """Run one story into ``out``; failures are recorded (``errors/ID.txt``) and returned, never raised."""
+    """Run one story into ``out``, unless its run directory holds a run of the same input, reference and
+    translator settings (then ``skipped``); failures are recorded (``errors/ID.txt``) and returned, never raised."""
     item = task.item
+    rundir = story_dir(out, item.id)
+    redone: tuple[str, ...] = ()
     try:
         if item.story is None:
             raise InputError(item.error or "unreadable story")
+        identity = Identity.of(item.story.source, item.story.reference, translator.signature)
+        earlier, redone = earlier_run(rundir, identity)
+        if earlier is not None:
+            error_file(out, item.id).unlink(missing_ok=True)  # a kill between writing the run and this, last time
+            return Outcome(task.seq, item.id, "skipped", StorySummary.of(earlier).to_json())
         result = run_story(item.story.source, translator, item.story.reference)
-        write_run(result, story_dir(out, item.id))
+        write_run(result, rundir)
     except AlignerError as exc:
-        return record_failure(out, task, str(exc))
+        return record_failure(out, task, str(exc), redone=redone)
     except Exception as exc:  # a bug must not stop a night's batch: the story records it, the rest goes on
-        return record_failure(out, task, f"internal error ({type(exc).__name__}: {exc}); please report it")
+        why = f"internal error ({type(exc).__name__}: {exc}); please report it"
+        return record_failure(out, task, why, redone=redone)
     finally:
         release_caches()  # nothing of a story stays in memory once it is written
     error_file(out, item.id).unlink(missing_ok=True)
-    return Outcome(task.seq, item.id, "done", StorySummary.of(result).to_json())
+    return Outcome(task.seq, item.id, "done", StorySummary.of(result).to_json(), redone=redone)
 
 
 def _leftover(name: str, story_id: str | None) -> bool:

@@ -1,5 +1,7 @@
-"""The driver of a batch: hands stories to an executor as it takes them, skips finished ones, refuses a duplicate
-id, keeps the summary in input order, and reports each story as it ends.
+"""The driver of a batch: hands stories to an executor as it takes them, refuses a duplicate id, keeps the summary
+in input order, and reports each story as it ends. Every story goes to the executor, finished or not: whether an
+earlier run of it can be kept depends on the translator's settings, which only the executor's translator knows
+(``aligner.batch.job.run_task`` keeps it, or redoes the story and says why).
 
 Each story is translated on its own (its sentences batched together, repeats within it translated once),
 never from a memory of other stories: a sentence's translation can depend on the sentences it shares a batch
@@ -22,10 +24,9 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import InputError
-from ..results.rundir import story_dir, story_summary
 from ..translation.base import Translator
 from .inputs import StoryItem
-from .job import Outcome, Task, remove_leftovers, run_task
+from .job import REASONS, Outcome, Task, describe, remove_leftovers, run_task
 from .summary import OrderedSummary
 
 
@@ -48,10 +49,28 @@ class Sequential:
 
 @dataclass(frozen=True)
 class BatchReport:
-    done: int  # stories finished in this invocation
-    skipped: int  # stories already finished before it
+    """What a batch did. ``redone`` of the ``done`` stories had a finished run that was not kept (it was made from
+    another input, reference or settings); ``reasons``: how many stories each reason applied to (a story may have
+    several), in ``REASONS`` order."""
+
+    done: int  # stories finished in this invocation (the redone ones included)
+    skipped: int  # stories already finished before it, from the same input, reference and settings
     failed: int
     summary_path: Path
+    redone: int = 0
+    reasons: tuple[tuple[str, int], ...] = ()
+
+    def line(self) -> str:
+        """``4 done, 1 already done, 0 failed``, then ``; 3 redone: input changed (2), settings changed (1)`` when
+        stories were redone (a single reason shared by all of them without its count)."""
+        text = f"{self.done} done, {self.skipped} already done, {self.failed} failed"
+        if not self.redone:
+            return text
+        if len(self.reasons) == 1 and self.reasons[0][1] == self.redone:
+            why = describe(self.reasons[0][0])
+        else:
+            why = ", ".join(f"{describe(reason)} ({n})" for reason, n in self.reasons)
+        return f"{text}; {self.redone} redone: {why}"
 
 
 TRANSLATIONS_INDEX = ".aligner-translations.sqlite"  # existing translations indexed for Ray actors on other nodes
@@ -97,9 +116,11 @@ def run_batch(
     *,
     on_story: Callable[[str, str], None] | None = None,
 ) -> BatchReport:
-    """Run every story of ``items`` not yet done into ``out``; record failures and go on.
+    """Run every story of ``items`` into ``out``, keeping those whose earlier run was made from the same input,
+    reference and settings; record failures and go on.
 
-    ``on_story(id, status)`` is told ``done``, ``skipped`` or ``failed: …`` as each story ends.
+    ``on_story(id, status)`` is told ``done``, ``redone: REASONS`` (done again, its earlier run stale: e.g.
+    ``redone: input changed, settings changed``), ``skipped`` or ``failed: …`` as each story ends.
     """
     outdir = Path(out)
     (outdir / "stories").mkdir(parents=True, exist_ok=True)
@@ -107,7 +128,8 @@ def run_batch(
     remove_leftovers(outdir)  # stories half-written when a previous run was killed
     seen = _SeenIds()
     summary = OrderedSummary(outdir)
-    counts = {"done": 0, "skipped": 0, "failed": 0}
+    counts = {"done": 0, "skipped": 0, "failed": 0, "redone": 0}
+    reasons = dict.fromkeys(REASONS, 0)  # bounded: the reasons there are, not the stories
 
     def tell(story_id: str, status: str) -> None:
         if on_story is not None:
@@ -117,24 +139,24 @@ def run_batch(
         for seq, item in enumerate(items):
             if not seen.add(item.id):
                 raise InputError(f"story id {item.id!r} appears twice in the batch; ids must be unique")
-            if story_dir(outdir, item.id).is_dir():
-                try:
-                    row = story_summary(item.id, outdir).to_json()
-                except InputError:  # a run of an older schema, or cut short: the story runs again and replaces it
-                    row = None
-                if row is not None:
-                    counts["skipped"] += 1
-                    summary.put(seq, row)
-                    tell(item.id, "skipped")
-                    continue
             yield Task(seq, item)
 
     try:
         for outcome in executor.map(tasks(), outdir):
-            if outcome.status == "done" and outcome.summary is not None:
-                counts["done"] += 1
+            if outcome.status in ("done", "skipped") and outcome.summary is not None:
                 summary.put(outcome.seq, outcome.summary)
-                tell(outcome.id, "done")
+                if outcome.status == "skipped":
+                    counts["skipped"] += 1
+                    tell(outcome.id, "skipped")
+                    continue
+                counts["done"] += 1
+                if not outcome.redone:
+                    tell(outcome.id, "done")
+                    continue
+                counts["redone"] += 1
+                for reason in outcome.redone:
+                    reasons[reason] = reasons.get(reason, 0) + 1
+                tell(outcome.id, "redone: " + ", ".join(describe(r) for r in outcome.redone))
             else:
                 counts["failed"] += 1
                 summary.put(outcome.seq, {"id": outcome.id, "status": "error", "error": outcome.error})
@@ -145,4 +167,5 @@ def run_batch(
         raise
     finally:
         seen.close()
-    return BatchReport(counts["done"], counts["skipped"], counts["failed"], path)
+    found = tuple((reason, n) for reason, n in reasons.items() if n)
+    return BatchReport(counts["done"], counts["skipped"], counts["failed"], path, counts["redone"], found)
