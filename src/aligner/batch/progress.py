@@ -1,6 +1,6 @@
-"""Progress of a long batch on stderr: stories done, failed, already done and still to go, stories per minute
-and the time left. On a terminal one line is redrawn (at most twice a second); in a log, a line is written every
-``every`` seconds and at the end."""
+"""Progress of a long batch on stderr: stories done (and how many of them were redone: their earlier run was
+stale), failed, already done and still to go, stories per minute and the time left. On a terminal one line is
+redrawn (at most twice a second); in a log, a line is written every ``every`` seconds and at the end."""
 
 from __future__ import annotations
 
@@ -24,18 +24,21 @@ class BatchProgress:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty()
         self.every = 0.5 if self.tty else every
-        self.done = self.failed = self.skipped = 0
+        self.done = self.failed = self.skipped = self.redone = 0
         self.started: float | None = None  # the first story this run actually ran (model loading excluded)
         self.last = 0.0
 
     def story(self, status: str) -> None:
+        """Count a story that ended ``done``, ``redone`` (done again: its earlier run was stale), ``skipped`` or
+        ``failed`` (the statuses of ``run_batch``'s ``on_story``, without what follows a colon)."""
         if status == "skipped":
             self.skipped += 1
         else:
             if self.started is None:
                 self.started = time.monotonic()
-            if status == "done":
+            if status in ("done", "redone"):
                 self.done += 1
+                self.redone += status == "redone"
             else:
                 self.failed += 1
         now = time.monotonic()
@@ -46,7 +49,8 @@ class BatchProgress:
     def line(self, now: float | None = None) -> str:
         now = time.monotonic() if now is None else now
         ran = self.done + self.failed
-        parts = [f"{self.done:,} done", f"{self.failed:,} failed", f"{self.skipped:,} already done"]
+        done = f"{self.done:,} done" + (f" ({self.redone:,} redone)" if self.redone else "")
+        parts = [done, f"{self.failed:,} failed", f"{self.skipped:,} already done"]
         left = None if self.total is None else max(0, self.total - ran - self.skipped)
         if left is not None:
             parts.append(f"{left:,} to go")

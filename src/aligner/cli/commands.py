@@ -376,7 +376,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     def on_story(story_id: str, status: str) -> None:
         if progress is not None:
             progress.story(status.split(":")[0])
-        if status.startswith("failed"):
+        if status.startswith("failed") or (status.startswith("redone") and progress is not None):
             fresh_line = "\n" if progress is not None and progress.tty else ""
             print(f"{fresh_line}aligner: {story_id}: {status}", file=sys.stderr)
 
@@ -386,7 +386,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
         (args.out / TRANSLATIONS_INDEX).unlink(missing_ok=True)
-    print(f"{report.done} done, {report.skipped} already done, {report.failed} failed; summary: {report.summary_path}")
+    print(f"{report.line()}; summary: {report.summary_path}")
     return 1 if report.failed else 0
 
 
