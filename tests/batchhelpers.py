@@ -70,3 +70,22 @@ class _Poisoned:
 
 def poisoned_translator(**spec: Any) -> Translator:
     return _Poisoned(make_translator(**spec))
+
+
+class Shouting:
+    """Upper-cases every sentence; ``name`` is its model in its signature (two names: two settings)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def signature(self) -> Signature:
+        return Signature(model=self.name, engine="shouting")
+
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
+        return [Translation(t.upper()) for t in texts]
+
+
+def shouting_translator(**spec: Any) -> Translator:
+    """``Workers``' ``make``: a worker process builds its own ``Shouting(spec["name"])``."""
+    return Shouting(str(spec["name"]))

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import random
 import secrets
+import shutil
 import signal
 import subprocess
 import threading
@@ -67,6 +68,43 @@ def test_workers_and_ray_write_the_same_folder_as_one_process(
     assert ray.returncode == 0, ray.stderr
     assert snapshot(tmp_path / "ray") == sequential
     assert ray.stdout.startswith("32 done, 0 already done, 0 failed")  # nothing of Ray's on stdout
+
+
+@needs_shared
+@pytest.mark.slow
+def test_a_rerun_on_ray_actors_keeps_finished_stories_and_redoes_a_changed_one(
+    folder: Path, sequential: dict[str, bytes], tmp_path: Path, ray_env: dict[str, str]
+) -> None:
+    """The actors decide, with their own translators: a kept story is not rewritten, a changed one is redone as a
+    fresh sequential batch of it alone would write it (fails if ``run_task`` keeps any earlier run, or none)."""
+    out = tmp_path / "out"
+    for name, data in sequential.items():  # the sequential batch's folder, as a rerun finds it
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    changed = tmp_path / "in"
+    shutil.copytree(folder, changed)
+    story = sorted(p.stem for p in changed.glob("*.en.txt"))[3].removesuffix(".en")
+    french = (changed / f"{story}.txt").read_text(encoding="utf-8")
+    (changed / f"{story}.txt").write_text("Une phrase de plus.\n\n" + french, encoding="utf-8")
+    ray = batch(changed, out, "--ray", "--workers", "2", env=ray_env)
+    assert ray.returncode == 0, ray.stderr
+    assert ray.stdout.startswith("1 done, 31 already done, 0 failed; 1 redone: input changed; summary: ")
+    after = snapshot(out)
+    assert {k for k, v in after.items() if sequential.get(k) != v} >= {f"stories/{story}/translation.txt"}
+
+    def others(files: dict[str, bytes]) -> dict[str, bytes]:
+        return {k: v for k, v in files.items() if k.startswith("stories/") and not k.startswith(f"stories/{story}/")}
+
+    assert others(after) == others(sequential) and len(others(after)) == 31 * 4  # kept: the same bytes
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for suffix in (".txt", ".en.txt"):
+        shutil.copy(changed / f"{story}{suffix}", alone / f"{story}{suffix}")
+    assert batch(alone, tmp_path / "fresh").returncode == 0
+    fresh = snapshot(tmp_path / "fresh")
+    assert {k: v for k, v in after.items() if k.startswith(f"stories/{story}/")} == {
+        k: v for k, v in fresh.items() if k.startswith(f"stories/{story}/")
+    }
 
 
 @needs_shared
