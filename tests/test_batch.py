@@ -212,3 +212,28 @@ def test_a_finished_story_leaves_nothing_in_the_text_caches(tmp_path: Path) -> N
     run_batch(iter_stories(stories), tmp_path / "out", Sequential(BatchSensitive()), on_story=sizes)
     assert seen == [(0, 0, 0)] * 3
     assert (tmp_path / "out" / "stories" / "s2" / "result.json").is_file()  # the stories were scored and written
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["sequential", "workers-2"])
+def test_a_duplicate_story_id_fails_the_batch_naming_it(tmp_path: Path, workers: list[str]) -> None:
+    """Two stories cannot share a folder: the batch stops, naming the id (fails if ``run_batch`` stops refusing a
+    duplicate: the second ``dup`` would be run over the first, in the same folder)."""
+    from aligner.batch import Sequential, iter_stories, run_batch
+    from aligner.errors import InputError
+
+    rows = [{"id": "dup", "paragraphs": ["Oui."]}, {"id": "other", "paragraphs": ["Non."]},
+            {"id": "dup", "paragraphs": ["Peut-être."]}]  # fmt: skip
+    stories = tmp_path / "stories.jsonl"
+    stories.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    message = "story id 'dup' appears twice in the batch; ids must be unique"
+    if not workers:
+        with pytest.raises(InputError, match=f"^{message}$"):
+            run_batch(iter_stories(stories), tmp_path / "lib", Sequential(BatchSensitive()))
+    mt = tmp_path / "mt.jsonl"
+    pairs = [{"source": "Oui.", "translation": "Yes."}, {"source": "Non.", "translation": "No."}]
+    mt.write_text("".join(json.dumps(r) + "\n" for r in pairs), encoding="utf-8")
+    cmd = [*ALIGNER, "batch", str(stories), "-o", str(tmp_path / "out"), "--translations", str(mt), *workers]
+    proc = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.strip().splitlines()[-1] == f"aligner: error: {message}"
+    assert not (tmp_path / "out" / "summary.json").exists()
