@@ -31,7 +31,7 @@ REAL = [
     ("numbers", 317, 316),  # "0,010 €" → "€ 0,010"; "3 kilos" → "three kilograms" is fine (AP style)
     ("unchanged", 7709, 1),  # the whole French sentence copied through
     ("partly-untranslated", 7709, 2),
-    ("repetition", 770, 2),  # "countries countries"
+    ("repeated-word", 770, 2),  # "countries countries"
     ("repeated-word", 1584, 1),  # "Mentefering Mentefering"
     ("quotes", 158, 5),  # 'dividende démographique' → "demographic dividend '
     ("end-punctuation", 0, 1),  # a headline given a period
@@ -86,11 +86,11 @@ def test_numbers_planted() -> None:
 
 
 def test_repetition_planted() -> None:
-    loop = check_repetition("Les négociations sont terminées.", "The talks are over over over over over.")
-    assert loop is not None and loop.severity == "error" and "repeated 5 times" in loop.reason
-    assert check_repetition("Il avait eu assez.", "He had had enough.") is None
-    phrase = check_repetition("x", "The government said the government said the government said that.")
-    assert phrase is not None and "the government said" in phrase.reason
+    [loop] = check_repetition("Les négociations sont terminées.", "The talks are over over over over over.")
+    assert loop.code == "repetition" and loop.severity == "error" and "repeated 5 times" in loop.reason
+    assert check_repetition("Il avait eu assez.", "He had had enough.") == []
+    [phrase] = check_repetition("x", "The government said the government said the government said that.")
+    assert "the government said" in phrase.reason
 
 
 def test_untranslated_planted() -> None:

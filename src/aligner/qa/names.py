@@ -1,0 +1,146 @@
+"""The ``missing-name`` check: a proper name or acronym of the source that the MT lacks in any form.
+
+A name counts as present when the MT has
+
+1. the name itself, or without accents (Québec → Quebec);
+2. a word sharing its first five letters (Serbie → Serbian, Européens → Europeans);
+3. an English form from the curated exonym table (``exonyms.py``: Kiev → Kyiv, Cracovie → Krakow, ONU → UN);
+4. one of its translations in the project's lexical table (Poutine → Putin, Beyrouth → Beirut);
+5. a word within a small edit distance (rapidfuzz ratio ≥ 80) once both are spelt alike: French
+   transliterations of Russian, Arabic or Ukrainian names differ from the English ones by rule (ou → u, tch → ch,
+   ch → sh, dj → j, -ine → -in), so Ioutchenko → Yushchenko, Khrouchtchev → Khrushchev, Arbil → Erbil match.
+
+Exonyms need the table or the fuzzy rule because English and French name many places differently, and a
+name flag on every Kyiv teaches translators to ignore the flag. Titles and honorifics (M., Mme, Dr, Président)
+are not names. The check stays ``info``: French names are often rightly translated away (Hexagone → France).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from functools import lru_cache
+
+from ..alignment.lexicon import default_lexicon_path, strip_accents
+from ..errors import AlignmentError, ModelError
+from ..results import Flag
+from .exonyms import EXONYMS
+from .untranslated import FRENCH_ONLY
+
+_CAPITAL = re.compile(r"\b([A-ZÀ-Ý][\w'’-]*[\w])\b", re.UNICODE)
+# titles and honorifics, capitalised in French before a name (the name itself is checked)
+_TITLES = frozenset(
+    strip_accents(w)
+    for w in "m mm mme mmes mlle mlles me dr pr st ste sr mgr président présidente professeur sénateur sénatrice "
+    "député ministre roi reine prince princesse général colonel capitaine maître monsieur madame mademoiselle "
+    "saint sainte".split()
+) | frozenset(strip_accents(w) for w in FRENCH_ONLY | {"un", "en", "ce", "pas", "non", "sur", "de", "l", "d"})
+# English function words the lexical table lists as "translations" of names (kiev → the): never evidence
+_ENGLISH_STOP = frozenset(
+    "the a an of in on at to for by from with and or but is are was were be been it its he she his her they "
+    "their this that these those as not no s mr mrs ms".split()
+)
+_MIN_P = 0.02  # the lexical table keeps p(en|fr) ≥ 0.02: every kept translation is a candidate form
+_FUZZY = 80.0
+
+
+@lru_cache(maxsize=1)
+def _lexicon_table() -> dict[str, dict[str, float]]:
+    """The project's lexical table. A missing or damaged table is an error, not a silent skip: without it every
+    translated name (Poutine → Putin) would be flagged, or the check would quietly do less than it says."""
+    from ..alignment.bitext import load_lexicon
+
+    path = default_lexicon_path()
+    try:
+        return load_lexicon(path).table
+    except AlignmentError as exc:  # no file there
+        raise ModelError(
+            f"{path}: the lexical table the QA name check reads is missing ({exc}); reinstall aligner, rebuild it "
+            "with `python models/build_lexicon.py`, or point $ALIGNER_LEXICON at a good copy"
+        ) from None
+    except (OSError, EOFError, zlib.error, ValueError) as exc:  # unreadable, not gzip, truncated, not TSV
+        raise ModelError(
+            f"{path}: the lexical table the QA name check reads is damaged ({type(exc).__name__}: {exc}); "
+            "reinstall aligner, rebuild it with `python models/build_lexicon.py`, or point $ALIGNER_LEXICON at "
+            "a good copy"
+        ) from None
+
+
+def _fold(text: str) -> str:
+    return strip_accents(text).lower()
+
+
+def _spelling(word: str) -> str:
+    """A spelling key that French and English transliterations of one name share (both sides get it)."""
+    w = _fold(word)
+    for a, b in (("tch", "ch"), ("dj", "j"), ("sch", "sh"), ("ch", "sh"), ("ou", "u"), ("kh", "h"), ("ph", "f"),
+                 ("th", "t"), ("gu", "g"), ("qu", "k"), ("y", "i"), ("w", "v"), ("c", "k"), ("q", "k")):  # fmt: skip
+        w = w.replace(a, b)
+    w = re.sub(r"ine$", "in", w)
+    w = re.sub(r"(.)\1+", r"\1", w)  # doubled letters
+    return re.sub(r"e$", "", w)
+
+
+def _has_form(form: str, mt_fold: str, mt_words: set[str]) -> bool:
+    if " " in form or "." in form:
+        return re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", mt_fold) is not None
+    return form in mt_words
+
+
+def _present(name: str, mt_fold: str, mt_words: set[str], mt_names: set[str]) -> bool:
+    """Whether ``name`` is in the MT in any form; ``mt_names``: the spelling keys of its capitalised words."""
+    table = _lexicon_table()
+    folded = _fold(name)
+    forms = EXONYMS.get(folded, ())
+    if any(_has_form(f, mt_fold, mt_words) for f in forms):
+        return True
+    for part in [p for p in re.split(r"[-'’]", name) if len(p) > 1 and p.isalpha()]:
+        f = _fold(part)
+        if f in mt_words or (len(f) >= 5 and any(w.startswith(f[:5]) for w in mt_words)):
+            return True  # the name itself, or a form sharing its first five letters (Serbie → Serbian)
+        if any(_has_form(e, mt_fold, mt_words) for e in EXONYMS.get(f, ())):
+            return True
+        translations = [
+            _fold(e)
+            for e, p in table.get(part.lower(), {}).items()
+            if p >= _MIN_P and len(e) >= 2 and e not in _ENGLISH_STOP
+        ]
+        if any(w == e or (len(e) >= 4 and w.startswith(e)) for e in translations for w in mt_words):
+            return True  # a translation of it (Poutine → Putin)
+        if len(f) >= 4 and mt_names:
+            from rapidfuzz import fuzz, process
+
+            if process.extractOne(_spelling(part), mt_names, scorer=fuzz.ratio, score_cutoff=_FUZZY) is not None:
+                return True  # a transliteration (Ioutchenko → Yushchenko)
+    return False
+
+
+def check_names(source: str, mt: str) -> Flag | None:
+    """Proper names and acronyms of the source (capitalised, not sentence-initial; or ALL CAPS) that the MT lacks
+    in any form (see the module's docstring)."""
+    letters = [c for c in source if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return None  # a header in capitals: every word looks like an acronym
+    mt_fold = _fold(mt)
+    mt_words = set(re.findall(r"\w+", mt_fold))
+    mt_names = {_spelling(w) for w in re.findall(r"[^\W\d_]+", mt) if len(w) >= 4 and w[0].isupper()}
+    missing = []
+    for m in _CAPITAL.finditer(source):
+        name = m.group(1)
+        before = source[: m.start(1)].rstrip()
+        acronym = name.isupper() and len(name) >= 2
+        if not acronym and (not before or before[-1] in '.!?«"“—:–-(…'):
+            continue  # sentence-initial capitals are not evidence of a name
+        if _fold(name) in _TITLES or not [p for p in re.split(r"[-'’]", name) if len(p) > 1 and p.isalpha()]:
+            continue  # a title, an article (La chauve-souris), a code (G-8)
+        if not _present(name, mt_fold, mt_words, mt_names):
+            missing.append(name)
+    if not missing:
+        return None
+    kind = "acronym" if all(n.isupper() for n in missing) else "name"
+    return Flag(  # info: French names are often translated (Occident → West, Nations unies → UN)
+        "missing-name",
+        "info",
+        f"{kind}{'s' if len(missing) > 1 else ''} in the source but not in the MT: "
+        + ", ".join(dict.fromkeys(missing)),
+    )
