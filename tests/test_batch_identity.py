@@ -274,3 +274,17 @@ def test_switching_from_existing_translations_to_a_model_redoes_every_story(tmp_
     for story in ("a", "b"):
         signature = str(result(out, story)["signature"])
         assert f"model:{TINY_MODEL}|" in signature and "revision:file" not in signature
+
+
+def test_a_translations_file_edited_in_place_redoes_the_batch(tmp_path: Path, mt: Path) -> None:
+    """The same --translations path with other English in it is other settings (its revision is the translations'
+    sha256): the rerun must not keep the old English (fails if FileTranslator's signature names only the file)."""
+    folder, out = two_stories(tmp_path / "in"), tmp_path / "out"
+    batch(folder, out, "--translations", str(mt), "--quiet")
+    english = dict(zip(A + B, A_EN + B_EN))
+    english[A[0]] = "The cat is asleep on the couch."
+    translations(mt, english)
+    again = batch(folder, out, "--translations", str(mt), "--quiet")
+    assert again.stdout.startswith("2 done, 0 already done, 0 failed; 2 redone: settings changed; summary: ")
+    translation = (out / "stories" / "a" / "translation.txt").read_text(encoding="utf-8")
+    assert translation.startswith("The cat is asleep on the couch.")

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
+import json
 import shutil
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -44,7 +46,10 @@ class FileTranslator:
 
     @property
     def signature(self) -> Signature:
-        return Signature(model=self.name, revision="file", engine=self.engine, normalize="none")
+        """``revision`` is ``file-`` and the first 16 hex digits of the translations' sha256: a translations file
+        edited in place is other settings, so a batch redoes its stories instead of keeping the old English."""
+        return Signature(model=self.name, revision=f"file-{self._table.digest[:16]}", engine=self.engine,
+                         normalize="none")  # fmt: skip
 
     def translate(self, texts: Sequence[str]) -> list[Translation]:
         return [Translation(t) for t in self.lookup(texts)]
@@ -119,10 +124,24 @@ def _fold(text: str) -> str:
     return " ".join(text.split())
 
 
+def _record(source: str, translation: str) -> bytes:
+    """A record as the translations' digest counts it (sha256 over the records in order: what the translations
+    are, whatever file held them)."""
+    return json.dumps([source, translation], ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _digest(records: Iterable[tuple[str, str]]) -> str:
+    h = hashlib.sha256()
+    for source, translation in records:
+        h.update(_record(source, translation))
+    return h.hexdigest()
+
+
 class _DictTable:
     def __init__(self, table: Mapping[str, str]) -> None:
         self._exact = dict(table)
         self._folded = {_fold(k): v for k, v in table.items()}
+        self.digest = _digest(self._exact.items())
 
     def get(self, text: str) -> str | None:
         found = self._exact.get(text)
@@ -144,8 +163,9 @@ class TranslationIndex:
             uri = f"file:{quote(str(path))}?mode=ro"  # a path with #, ? or % stays a path
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._count = int(self._db.execute("SELECT COUNT(*) FROM t").fetchone()[0])
-            self.name = str(self._db.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()[0])
-        except (sqlite3.DatabaseError, TypeError) as exc:
+            meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            self.name, self.digest = str(meta["name"]), str(meta["digest"])
+        except (sqlite3.DatabaseError, TypeError, KeyError) as exc:
             raise InputError(f"{path}: not a translations index ({exc})") from None
         self._cache: OrderedDict[str, str | None] = OrderedDict()
 
@@ -173,7 +193,15 @@ class TranslationIndex:
         db.execute("CREATE TABLE t (source TEXT PRIMARY KEY, folded TEXT NOT NULL, translation TEXT NOT NULL)")
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         db.execute("INSERT INTO meta VALUES ('name', ?)", (name,))
-        db.executemany("INSERT OR REPLACE INTO t VALUES (?, ?, ?)", ((s, _fold(s), t) for s, t in records))
+        h = hashlib.sha256()
+
+        def hashed() -> Iterator[tuple[str, str, str]]:
+            for source, translation in records:
+                h.update(_record(source, translation))
+                yield source, _fold(source), translation
+
+        db.executemany("INSERT OR REPLACE INTO t VALUES (?, ?, ?)", hashed())
+        db.execute("INSERT INTO meta VALUES ('digest', ?)", (h.hexdigest(),))
         db.execute("CREATE INDEX t_folded ON t (folded)")
         db.commit()
         db.close()
