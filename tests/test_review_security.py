@@ -329,7 +329,12 @@ def test_every_response_carries_the_policy(run: Path) -> None:
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
     refused = c.post(SAVE, json=BODY)  # refused before it reaches the application: no Origin
-    assert refused.status_code == 403 and "script-src 'self'" in refused.headers["content-security-policy"]
+    foreign = c.get("/story/hostile", headers={"Host": "evil.example"})  # refused by the Host check
+    assert (refused.status_code, foreign.status_code) == (403, 400)
+    for response in (refused, foreign):  # refusals carry every security header too
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
 
 
 def test_a_non_loopback_host_gets_a_generated_token(run: Path) -> None:

@@ -52,7 +52,12 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")  # Starlette keeps an IPv6 Host's brackets
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -501,9 +506,9 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         Route(bead_path + "/annotate", annotate, methods=["POST"]),
         Route("/api/summary", summary),
     ]
-    middleware = [
-        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
+    middleware = [  # the first is the outermost: the Guard's headers go on the Host check's refusals too
         Middleware(Guard, token=token),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
     ]
     return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: error})
 
@@ -553,9 +558,8 @@ class Guard:
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CSP
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
                 headers["Cache-Control"] = headers.get("Cache-Control", "no-store")
                 if set_cookie and self.token is not None:
                     cookie = f"{self.cookie(scope)}={self.token}; HttpOnly; SameSite=Strict; Path=/"
@@ -568,7 +572,7 @@ class Guard:
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, why: str) -> None:
     from starlette.responses import JSONResponse
 
-    response = JSONResponse({"error": why}, status_code=status, headers={"Content-Security-Policy": CSP})
+    response = JSONResponse({"error": why}, status_code=status, headers=SECURITY_HEADERS)
     await response(scope, receive, send)
 
 
