@@ -13,17 +13,25 @@ from functools import cached_property
 
 
 class Kind(str, Enum):
-    """What a paragraph is in wire copy. Only ``PROSE``, ``HEADER`` and ``BULLET`` are translated."""
+    """What a paragraph is in wire copy. Everything but ``BREAK`` (no text) and ``BYLINE`` (a name) is translated.
+
+    Plain-text stories use the first five; news items (``aligner.feeds``) also have headlines, subheads, abstracts,
+    datelines and list items, which plain text cannot tell apart from prose."""
 
     PROSE = "prose"
     HEADER = "header"  # an all-caps line ending with a colon ("CE QU’IL FAUT SAVOIR:")
     BULLET = "bullet"  # "— " items; the marker is kept in ``Paragraph.prefix``
     BREAK = "break"  # "___" section break: no sentences
     BYLINE = "byline"  # "The Associated Press": a name, copied, never translated
+    HEADLINE = "headline"  # an item's headline (ninjs headlines, G2 headline, NITF hl1), translated as written
+    SUBHEAD = "subhead"  # a heading inside the body (NITF hl2, HTML h1-h6)
+    ABSTRACT = "abstract"  # a summary (ninjs descriptions, G2 description, NITF abstract)
+    DATELINE = "dateline"  # "PARIS, 5 mars (AFP) -": place and date, translated as one sentence
+    LIST_ITEM = "list-item"  # an item of a list (HTML or NITF li); ``Paragraph.prefix`` is "— " as for bullets
 
     @property
     def translatable(self) -> bool:
-        return self in (Kind.PROSE, Kind.HEADER, Kind.BULLET)
+        return self not in (Kind.BREAK, Kind.BYLINE)
 
 
 @dataclass(frozen=True)

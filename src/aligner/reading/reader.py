@@ -257,3 +257,12 @@ def iter_jsonl_stories(path: str | Path) -> Iterator[Story]:
     """Stories of a JSONL file (or standard input), in file order, read lazily. Blank lines are skipped."""
     for where, obj in iter_jsonl(path):
         yield parse_story(obj, where)
+
+
+def parse_bytes(data: bytes, name: str, *, doc_id: str, lang: str = "fr", presegmented: bool = False) -> Document:
+    """A plain-text story from bytes already read (``name`` for messages): what ``read_document`` does after reading
+    the file, for callers that look at the bytes first (``aligner.feeds`` tells stories from news items)."""
+    doc = parse_text(decode(data, name), doc_id=doc_id, lang=lang, presegmented=presegmented)
+    if not doc.sentences:
+        raise InputError(f"{name}: no sentences found (only section breaks or tags); give a story with text")
+    return doc
