@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..alignment.beads import format_vecalign
@@ -19,12 +20,18 @@ from .run import RunResult
 RUN_FILES = ("translation.txt", "alignment.txt", "result.json", "report.html")
 
 
-def write_run(result: RunResult, outdir: str | Path) -> Path:
+def write_run(result: RunResult, outdir: str | Path, *, extra: Mapping[str, bytes] | None = None) -> Path:
     """Write translation.txt, alignment.txt, result.json and report.html into ``outdir`` atomically. A review
-    database in ``outdir`` is kept: the new run's beads find their review in it by content (``aligner.store``)."""
+    database in ``outdir`` is kept: the new run's beads find their review in it by content (``aligner.store``).
+    ``extra``: more files (name → bytes) written in the same step, such as a news item's original and translation
+    (``aligner.feeds.run_outputs``)."""
     out = Path(outdir)
     with atomic_directory(out) as tmp:
         keep_review(out, tmp)
+        for name, content in (extra or {}).items():
+            if Path(name).name != name or name in RUN_FILES or name in REVIEW_FILES:
+                raise InputError(f"{name!r} cannot be written into a run directory; give a plain file name of its own")
+            (tmp / name).write_bytes(content)
         (tmp / "translation.txt").write_text(render_translation(result.source, result.mt), encoding="utf-8")
         (tmp / "alignment.txt").write_text(format_vecalign(result.alignment), encoding="utf-8")
         data = json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n"
