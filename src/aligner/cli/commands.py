@@ -73,12 +73,13 @@ def _command_line(default: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ..feeds import read_source, run_outputs
     from ..pipeline import run_story, translation_jobs
-    from ..reading.reader import read_document
     from ..results.rundir import write_run
 
-    source = read_document(args.source, lang="fr", presegmented=args.presegmented)
-    reference = read_document(args.ref, lang="en", presegmented=args.presegmented) if args.ref else None
+    read = read_source(args.source, lang="fr", presegmented=args.presegmented)
+    source = read.document
+    reference = read_source(args.ref, lang="en", presegmented=args.presegmented).document if args.ref else None
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
         if not (args.out / "result.json").exists():
             raise InputError(f"{args.out}: exists and is not an aligner run directory; choose another -o")
@@ -90,7 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run_story(source, translator, reference)
     finally:
         progress.close()
-    out = write_run(result, args.out)
+    files: dict[str, bytes] = {}
+    if read.item is not None:  # the translated item beside translation.txt, and the original to export it again
+        result, files = run_outputs(read.item, result)
+    out = write_run(result, args.out, extra=files)
     if result.scores is not None:
         d, b = result.scores.document, result.scores.beads
         ter = f"  TER {b.ter.score:.2f}" if b.ter else ""
@@ -98,16 +102,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{source.id}: document BLEU {d.bleu.score:.2f}  chrF {d.chrf.score:.2f} | "
             f"aligned beads BLEU {b.bleu.score:.2f}  chrF {b.chrf.score:.2f}{ter}"
         )
-    print(f"wrote {out}/report.html, result.json, translation.txt, alignment.txt")
+    item = f", {', '.join(sorted(files))}" if files else ""
+    print(f"wrote {out}/report.html, result.json, translation.txt, alignment.txt{item}")
     return 0
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    from ..feeds import read_source, write_item
     from ..pipeline import translate_document, translation_jobs
     from ..reading.document import render_translation
-    from ..reading.reader import read_document
 
-    source = read_document(args.source, lang="fr", presegmented=args.presegmented)
+    read = read_source(args.source, lang="fr", presegmented=args.presegmented)
+    source = read.document
     progress = Progress(args.quiet)
     translator = translator_from(args, progress)
     progress.start(len(translation_jobs(source)), "translating")
@@ -132,7 +138,14 @@ def cmd_translate(args: argparse.Namespace) -> int:
                 f"aligner: warning: the model's vocabulary lacks {' '.join(t.unk)!r}; those characters were dropped",
                 file=sys.stderr,
             )
-    write_output(args.out, render_translation(source, tuple(t.text for t in translations)))
+    mt = tuple(t.text for t in translations)
+    if read.item is None:
+        write_output(args.out, render_translation(source, mt))
+        return 0
+    output = write_item(read.item, mt)  # the same kind of item, in English
+    for note in output.notes:
+        print(f"aligner: warning: {read.item.name}: sentence {note.sentence + 1}: {note.message}", file=sys.stderr)
+    write_output(args.out, output.data)
     return 0
 
 
@@ -331,7 +344,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..review.export import export_run
 
     n = export_run(args.rundir, args.format, args.out, db=args.db)
-    print(f"wrote {n} beads to {args.out} ({args.format})", file=sys.stderr if str(args.out) == "-" else sys.stdout)
+    what = "the reviewed item" if args.format == "item" else f"{n} beads"
+    print(f"wrote {what} to {args.out} ({args.format})", file=sys.stderr if str(args.out) == "-" else sys.stdout)
     return 0
 
 

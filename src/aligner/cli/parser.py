@@ -76,14 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="translate, align and score one story; write a run directory")
-    p.add_argument("source", type=Path, help="French story (plain text; - for standard input)")
-    p.add_argument("--ref", type=Path, help="English reference of the story (plain text)")
+    p.add_argument(
+        "source", type=Path, help="French story: plain text or a news item (ninjs, NewsML-G2, NITF); - for stdin"
+    )
+    p.add_argument("--ref", type=Path, help="English reference of the story (plain text or a news item)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
     p.add_argument("--presegmented", action="store_true", help="inputs hold one sentence per line")
     _add_model_args(p)
 
-    p = sub.add_parser("translate", help="translate one story, keeping its layout")
-    p.add_argument("source", type=Path, help="French story (plain text; - for standard input)")
+    p = sub.add_parser("translate", help="translate one story, keeping its layout (a news item gives a news item)")
+    p.add_argument(
+        "source", type=Path, help="French story: plain text or a news item (ninjs, NewsML-G2, NITF); - for stdin"
+    )
     p.add_argument("-o", "--out", type=Path, help="output file (default and -: standard output)")
     p.add_argument("--presegmented", action="store_true", help="the input holds one sentence per line")
     _add_model_args(p, translations=False)
@@ -148,14 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write the markdown table here (e.g. eval/alignment/...)")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("export", help="export a run directory's beads: TMX, XLIFF, TSV or JSONL")
+    p = sub.add_parser("export", help="export a run directory's beads (TMX, XLIFF, TSV, JSONL), story or news item")
     p.add_argument("rundir", type=Path, help="a directory written by `aligner run` (or a batch's stories/ID)")
     p.add_argument(
         "--format",
-        choices=["tmx", "xliff", "tsv", "jsonl", "story"],
+        choices=["tmx", "xliff", "tsv", "jsonl", "story", "item"],
         required=True,
         help="with a review: XLIFF with states and notes, TMX of the confirmed pairs, JSONL of the post-edits, "
-        "story = the final English story in the source's layout",
+        "story = the final English story in the source's layout, item = the final English news item (ninjs, "
+        "NewsML-G2 or NITF, as the source was)",
     )
     p.add_argument("--db", type=Path, help="review database (default: the run's or its batch's review.sqlite)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output file (- for standard output)")

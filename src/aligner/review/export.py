@@ -1,4 +1,5 @@
-"""Exports of a run directory for CAT tools and data teams: TMX, XLIFF, TSV, JSONL.
+"""Exports of a run directory for CAT tools and data teams: TMX, XLIFF, TSV, JSONL; and for the desk, the final
+story (``story``) or, when the run's source was a news item, the final item in its format (``item``).
 
 Each exported unit is one bead (one source sentence when the run had no reference): its id, kind,
 source (French), MT and reference (English), scores and QA flags. TMX and XLIFF are written by
@@ -32,6 +33,7 @@ from ..store import Annotation, Comment, SqliteStore, Version, of_slots
 from .effort import BeadEffort, bead_efforts, slots
 
 FORMATS = ("tmx", "xliff", "tsv", "jsonl", "story")
+ITEM_FORMAT = "item"  # the reviewed news item of a run whose source was one (not a per-bead format)
 
 
 @dataclass(frozen=True)
@@ -286,18 +288,39 @@ def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = 
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
 
 
-def to_story(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
-    """The final English story in the source's layout: confirmed post-edits, otherwise the MT."""
-    from ..reading.document import render_translation
-
+def final_english(result: RunResult, review: StoryReview | None = None) -> tuple[str, ...]:
+    """The English of each source sentence once reviewed: a confirmed bead's post-edit goes to its first sentence (the
+    others get ``""``), every other sentence keeps its MT."""
     mt = list(result.mt)
     for k, bead in enumerate(result.beads):
         v = review.current.get(k) if review is not None else None
         if v is not None and v.status == "confirmed" and bead.left:
             for n, i in enumerate(bead.left):
                 mt[i] = v.text if n == 0 else ""
+    return tuple(mt)
+
+
+def to_story(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
+    """The final English story in the source's layout: confirmed post-edits, otherwise the MT."""
+    from ..reading.document import render_translation
+
     # a confirmed bead spanning two paragraphs puts its English in the first: the second is left out
-    return render_translation(result.source, tuple(mt), drop_emptied=True).encode("utf-8")
+    return render_translation(result.source, final_english(result, review), drop_emptied=True).encode("utf-8")
+
+
+def to_item(rundir: Path, result: RunResult, review: StoryReview | None) -> bytes:
+    """The final English news item (a run whose source was a ninjs, NewsML-G2 or NITF item), in the source's format:
+    confirmed post-edits, otherwise the MT, the inline markup carried onto them (``aligner.feeds``). Its version is 1
+    plus the number of review saves on the story, so each export after more work supersedes the one before."""
+    import warnings
+
+    from ..feeds import FeedWarning, item_of_run, write_item
+
+    item = item_of_run(rundir, result)
+    output = write_item(item, final_english(result, review), version=1 + (review.saves if review is not None else 0))
+    for note in output.notes:
+        warnings.warn(f"{result.source.id}: sentence {note.sentence + 1}: {note.message}", FeedWarning, stacklevel=2)
+    return output.data
 
 
 WRITERS = {"tmx": to_tmx, "xliff": to_xliff, "tsv": to_tsv, "jsonl": to_jsonl, "story": to_story}
@@ -312,6 +335,7 @@ class StoryReview:
     comments: dict[int, list[Comment]]
     annotations: dict[int, list[Annotation]]
     efforts: list[BeadEffort]  # one row per bead, with the QA flags of its current text
+    saves: int = 0  # versions saved on the story, all runs together (every save is a row: the count only grows)
 
 
 def review_database(rundir: Path) -> Path | None:
@@ -334,6 +358,7 @@ def load_review(result: RunResult, db: Path) -> StoryReview:
             of_slots(places, store.comments(story)),
             of_slots(places, annotations),
             bead_efforts(result, versions, annotations),
+            len(versions),
         )
     finally:
         store.close()
@@ -342,7 +367,7 @@ def load_review(result: RunResult, db: Path) -> StoryReview:
 def export_run(rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path | None = None) -> int:
     """Write ``rundir``'s beads to ``out`` in ``fmt``, with its review when there is one (``db``, or the default
     database of the run); returns the number of units. The file appears whole or not."""
-    if fmt not in WRITERS:
+    if fmt not in WRITERS and fmt != ITEM_FORMAT:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
     if Path(out).is_dir():
         raise InputError(f"{out}: is a directory; give a file name for -o")
@@ -352,6 +377,9 @@ def export_run(rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path 
         raise InputError(f"{db}: no such review database")
     review = load_review(result, database) if database is not None else None
     units = units_of(result)
+    if fmt == ITEM_FORMAT:
+        write_output(out, to_item(Path(rundir), result, review))
+        return len(units)
     if review is not None:  # the flags of each bead's current text: a post-edit is checked as the MT was
         units = [
             replace(u, flags=tuple({"code": c, "severity": s, "reason": r} for c, s, r in row.flags))
