@@ -1,5 +1,5 @@
 """QA checks: each with a positive and a negative case from real copy (LIG: French source and Google's
-2015 MT; the example story) plus planted cases."""
+2015 MT; the example story) plus planted cases. The checks' own tables are in tests/test_qa_*.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pytest
 
-from aligner.qa.checks import check_bead, check_numbers, check_pair, check_repetition, numbers
+from aligner.qa.checks import check_bead, check_length, check_numbers, check_pair, check_repetition, numbers
 from aligner.translation.frontend import MarianTranslator
 from conftest import DATA, SEED, SEED_REFERENCE, needs_shared
 
@@ -74,6 +74,24 @@ def test_names_on_the_example_story(tiny_translator: MarianTranslator) -> None:
     assert flags and "Poutine" in flags[0].reason
     # capitals in a header are not acronyms
     assert "missing-name" not in codes("CE QU’IL FAUT SAVOIR :", "WHAT TO KNOW:")
+
+
+LENGTH_RIGHT = [
+    # short sentences: their length says nothing (mutation: MIN_LENGTH_GAP = 0)
+    ("Il s'agit donc d'une histoire qui n'en est pas une.", "So, a non-story, then."),
+    ("La chute de l'ONU", "The fall of the United Nations."),
+    # a gloss in brackets is not invented content (mutation: the MT's bracketed text counted)
+    (
+        "Comment se sont passés les examens médicaux et le debriefing DGSE ?",
+        "How did the medical examinations and the debriefing with the DGSE (Directorate General for External "
+        "Security) go?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "mt"), LENGTH_RIGHT)
+def test_length_of_good_translations_is_not_flagged(source: str, mt: str) -> None:
+    assert check_length(source, mt) is None
 
 
 def test_numbers_planted() -> None:

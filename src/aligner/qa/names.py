@@ -129,7 +129,10 @@ def check_names(source: str, mt: str) -> Flag | None:
         name = m.group(1)
         before = source[: m.start(1)].rstrip()
         acronym = name.isupper() and len(name) >= 2
-        if not acronym and (not before or before[-1] in '.!?«"“—:–-(…'):
+        after_title = re.search(r"(?:^|\W)(\w+)\.$", before)
+        if after_title and _fold(after_title.group(1)) in _TITLES:
+            pass  # M. Dupont: the full stop ends the title, not a sentence
+        elif not acronym and (not before or before[-1] in '.!?«"“—:–-(…'):
             continue  # sentence-initial capitals are not evidence of a name
         if _fold(name) in _TITLES or not [p for p in re.split(r"[-'’]", name) if len(p) > 1 and p.isalpha()]:
             continue  # a title, an article (La chauve-souris), a code (G-8)

@@ -432,8 +432,6 @@ def _equivalent(a: Quantity, b: Quantity) -> bool:
     """Left-overs that are the same quantity written differently (``a`` French, ``b`` English)."""
     if a.base == b.base and not a.scaled and b.scaled:
         return True  # 10 à 11 milliards → 10 billion to 11 billion: French leaves the scale to the range's end
-    if a.base == b.base and a.text.lower().endswith("milles") and b.unit.startswith("mile"):
-        return True  # à 6 milles d'Orlando: French miles
     for x, y in ((a.value, b.value), (b.value, a.value)):
         if y < 100 and y % 10 == 0 and x == 1900 + y:
             return True  # années 50 et 60 → 1950s and '60s
