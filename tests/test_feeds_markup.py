@@ -79,8 +79,10 @@ CASES = [
     ("a phrase through the lexical table", "Annoncée par <a>la préfecture du Finistère</a> mercredi.",
      ["Announced by the Finistère police department on Wednesday."],
      "Announced by <a>the Finistère police department</a> on Wednesday.", []),  # mutation: no unlinked-word extension
-    ("a cognate", "Le portique <em>écotaxe</em> a été démonté.", ["The ecotax portico was dismantled."],
-     "The <em>ecotax</em> portico was dismantled.", []),  # mutation: accents or cognates ignored
+    ("accents aside, the same word", "Il a vu <em>Zoé</em> hier.", ["He saw Zoe yesterday."],
+     "He saw <em>Zoe</em> yesterday.", []),  # mutation: accents not folded
+    ("a cognate the table lacks", "La <em>cybercriminalité</em> augmente vite.", ["Cybercrime is rising fast."],
+     "<em>Cybercrime</em> is rising fast.", []),  # mutation: no cognates
     ("nothing links: sentence level", "La circulation sur la <strong>nationale</strong> a été détournée.",
      ["Traffic on the main road was diverted."],
      "<strong>Traffic on the main road was diverted.</strong>", [("strong", 0)]),  # mutation: element dropped
@@ -100,9 +102,17 @@ CASES = [
     ("an element across two sentences", "Le portique a été <em>démonté. Les grues</em> sont parties.",
      ["The portico was removed.", "The cranes left."],
      "The portico was <em>removed. The cranes</em> left.", []),  # mutation: pieces not joined again
-    ("a repeated word links to the near one", "Le sanctuaire, dit-il, est le célèbre <a>sanctuaire Monserrate</a>.",
-     ["The sanctuary, he said, is the famous Monserrate Sanctuary."],
-     "The sanctuary, he said, is the famous <a>Monserrate Sanctuary</a>.", []),  # mutation: no group fallback
+    ("of two repeats, the one in the same place", "Il a dit que le <em>maire</em> partira.",
+     ["The mayor said that the mayor will leave."],
+     "The mayor said that the <em>mayor</em> will leave.", []),  # mutation: no distortion weight
+    ("a repeated word linked to the wrong repeat",  # WMT's own sentence pair
+     "Il est passé à 160 km/h au-dessus du célèbre <a>sanctuaire Monserrate</a>, situé à plus de 3 000 mètres "
+     "d'altitude, où de nombreux badauds s'étaient rassemblés pour observer son exploit.",
+     ["He flew past over the famous Monserrate Sanctuary at 160km/h. The sanctuary is located at an altitude of "
+      "over 3000 meters and numerous spectators had gathered there to watch his exploit."],
+     "He flew past over the famous <a>Monserrate Sanctuary</a> at 160km/h. The sanctuary is located at an altitude "
+     "of over 3000 meters and numerous spectators had gathered there to watch his exploit.",
+     []),  # mutation: no fallback to the group of neighbouring links
 ]  # fmt: skip
 
 
