@@ -526,3 +526,49 @@ def test_html_bodies(tmp_path: Path, body: str, paragraphs: list[tuple[str, str]
     assert [(p.kind.value, p.text) for p in item.document.paragraphs] == paragraphs
     out = write_item(item, [s.text.upper() for s in item.document.sentences], now=NOW)
     assert json.loads(out.data)["bodies"][0]["value"] == written
+
+
+CRANES = (
+    "Des grues sont arrivées sur place peu après 10 heures, et la circulation sur la nationale a été détournée dans la "
+    "foulée."
+)
+XHTML_ITEM = f"""<?xml version="1.0" encoding="UTF-8"?>
+<newsItem xmlns="{NAR}" guid="urn:newsml:example.fr:1" version="2" standard="NewsML-G2" standardversion="2.35"
+    xml:lang="fr">
+  <itemMeta><itemClass qcode="ninat:text"/><provider literal="x"/><versionCreated>2013-11-01T10:00:00Z</versionCreated>
+  </itemMeta>
+  <contentMeta><headline>Le portique de Pont-de-Buis démonté</headline></contentMeta>
+  <contentSet>
+    <inlineXML contenttype="application/xhtml+xml">
+      <html xmlns="http://www.w3.org/1999/xhtml" xml:lang="fr"><head><title>Le portique de Pont-de-Buis démonté</title>
+      </head><body><p>Le portique <em>écotaxe</em> de Pont-de-Buis, autour duquel s'est déroulée samedi une violente
+      manifestation d'opposants à cette taxe, a été démonté jeudi matin.</p></body></html>
+    </inlineXML>
+    <inlineData contenttype="text/plain">Le portique de Pont-de-Buis démonté
+{CRANES}
+</inlineData>
+  </contentSet>
+</newsItem>
+"""
+
+
+def test_newsml_g2_with_an_xhtml_body_and_plain_inline_data(tmp_path: Path) -> None:
+    """XHTML in inlineXML (its <title> a mirror of the headline) and plain text in inlineData. Mutations: the XHTML
+    body not read; its xml:lang left French; inlineData left French."""
+    path = tmp_path / "xhtml.xml"
+    path.write_text(XHTML_ITEM, encoding="utf-8")
+    item = read_source(path).item
+    assert item is not None
+    assert [(p.kind.value, p.text[:20]) for p in item.document.paragraphs] == [
+        ("headline", "Le portique de Pont-"), ("prose", "Le portique écotaxe "), ("prose", "Des grues sont arriv")
+    ]  # fmt: skip
+    out = write_item(item, english(item), now=NOW)
+    assert item_errors(out.data) == []
+    root = etree.fromstring(out.data)
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    html = next(root.iter(f"{xhtml}html"))
+    assert html.get(XML_LANG) == "en"
+    assert next(html.iter(f"{xhtml}title")).text == "Pont-de-Buis Portico Dismantled"
+    assert [e.text for e in html.iter(f"{xhtml}em")] == ["ecotax"]
+    data = next(root.iter(f"{{{NAR}}}inlineData")).text
+    assert data == "Pont-de-Buis Portico Dismantled\n" + WMT[item.document.paragraphs[2].text] + "\n"

@@ -6,7 +6,8 @@ Read, in this order: ``contentMeta/headline`` (headlines), ``itemMeta/title`` (a
 ``inlineXML``: an NITF body as ``nitf.py`` reads it, or an XHTML document as ``xmltext.HTML`` says (its ``<title>``
 and body), and each ``inlineData`` as plain text, a paragraph per line. Every other part (``rightsInfo``, the rest
 of ``itemMeta`` and ``contentMeta``: subjects, genres, keywords, slugline, located, creator, infoSource, edNote, …;
-``remoteContent``, ``partMeta``) is copied as it is. Only text items (``itemClass`` ``ninat:text``) are read.
+``remoteContent``, ``partMeta``) is copied as it is. Any item class is read (a picture's headline and caption are
+text too); an item with no text is refused.
 
 Written: the English in place, and
 
@@ -78,7 +79,7 @@ class NewsItem:
         self.untouched: list[str] = []  # content in a markup aligner does not read: copied untranslated
         self.commits: list[Callable[[], None]] = []
         self.translated: list[Any] = []  # elements whose text was translated: their xml:lang becomes English
-        self.bodies: list[Any] = []  # (kind, root) of each inlineXML document
+        self.bodies: list[Any] = []  # the root element of each inlineXML document read (nitf or html)
         self._texts(self.content_meta, "headline", Kind.HEADLINE)
         self._texts(self.item_meta, "title", Kind.HEADLINE)
         self._texts(self.content_meta, "description", Kind.ABSTRACT)
