@@ -35,7 +35,6 @@ REAL = [
     ("repeated-word", 1584, 1),  # "Mentefering Mentefering"
     ("quotes", 158, 5),  # 'dividende démographique' → "demographic dividend '
     ("end-punctuation", 0, 1),  # a headline given a period
-    ("capitalisation", 1718, 1),  # a fragment starting in lower case came out capitalised
 ]
 
 

@@ -12,7 +12,13 @@ from itertools import islice
 import pytest
 
 from aligner.qa.checks import check_pair
-from aligner.qa.typography import check_brackets, check_quotes, check_repetition
+from aligner.qa.typography import (
+    check_brackets,
+    check_capitalisation,
+    check_end_punctuation,
+    check_quotes,
+    check_repetition,
+)
 from conftest import DATA, needs_shared
 
 LIG = DATA / "lig-postedit-fren"
@@ -43,6 +49,10 @@ RIGHT = [
         '"And if Iraq is not handled, it will spread.',
     ),
     ("quotes", "« Nous partons demain.", '"We leave tomorrow.'),  # (mutation: the source's odd count not excused)
+    # a quotation of several sentences, English style: opened here, closed in the next sentence, or closed here,
+    # opened in the previous one (newstest2014; mutation: ``_runs_over`` returns False)
+    ("quotes", "Il l'avait dit: \"Malko Linge n'a pas d'âge\".", 'He said it himself: "Malko Linge is ageless.'),
+    ("quotes", '"Ou soit il le vendait", explique Paul Arsenault.', 'or sell it," explains Paul Arsenault.'),
     # quotes dropped around a word (mutation: flag when the MT has fewer marks than the source, as pofilter did)
     ("quotes", 'Spectaculaire saut en "wingsuit" au-dessus de Bogota', "Spectacular Wingsuit Jump Over Bogota"),
     # a gloss added, a parenthesis dropped (mutation: compare the bracket counts of source and MT, as pofilter did)
@@ -65,6 +75,18 @@ RIGHT = [
     ("repeated-word", "C'est très très bien.", "It is very very good."),
     # English doubles (mutation: ``_ENGLISH_DOUBLES`` emptied)
     ("repeated-word", "Il avait eu assez.", "He had had enough."),
+    # the same final punctuation, written differently (mutations: closing marks not skipped in ``_final_punctuation``;
+    # "..." not read as an ellipsis)
+    ("end-punctuation", "Il a dit « oui ».", 'He said "yes."'),
+    ("end-punctuation", "Ils devront payer les pots cassés…", "They will have to pay the price..."),
+    # Google's space before the full stop is the same full stop (mutation: pofilter's endpunc back)
+    ("end-punctuation", "Elle requiert l'appui des médias.", "It requires the support of the media ."),
+    # a lower-case French start capitalised in English (mutation: the reverse direction flagged too, as pofilter did)
+    (
+        "capitalisation",
+        '"nous devons examiner tous les aspects", a dit M. Cole.',
+        '"We need to look at all aspects," said Cole.',
+    ),
 ]
 
 
@@ -78,6 +100,8 @@ REAL = [
     # an opening " closed by ' (mutation: the odd-count rule of ``check_quotes`` removed)
     (158, "google", "quotes", "without its pair"),
     (6851, "google", "quotes", "without its pair"),
+    # the closing " dropped before the attribution (mutation: ``_runs_over`` ignores where the source's quote closes)
+    (6522, "bing", "quotes", "without its pair"),
     # « moteur » → "" (mutation: ``_empty_quotation`` returns False)
     (1514, "bing", "quotes", "empty quotation"),
     # 2 ( and 3 ) (mutation: ``check_brackets`` compares nothing when the source has brackets)
@@ -100,9 +124,18 @@ def test_real_typography_errors_are_flagged(line: int, system: str, code: str, r
     assert flags and reason in flags[0].reason, (data["source"][line], data[system][line])
 
 
+def test_ends_and_starts() -> None:
+    # mutations: ``check_end_punctuation`` returns None; ``check_capitalisation`` returns None
+    end = check_end_punctuation("Les rats aussi ont des sensations", "Rats also have sensations.")
+    assert end is not None and end.reason == "the source ends with no final punctuation, the MT with '.'"
+    assert check_end_punctuation("Que faire ?", "What to do.") is not None
+    start = check_capitalisation("Le Thin White Duke a prévu de rééditer cet album.", "the Thin White Duke planned it.")
+    assert start is not None and start.severity == "info"
+
+
 def test_planted() -> None:
     # mutations: ``check_quotes`` returns None; ``check_brackets`` reads "(" only; repetition severities swapped
-    quotes = check_quotes("Il a dit « oui ».", 'He said "yes.')
+    quotes = check_quotes("Il a dit « oui », puis il est parti.", 'He said "yes, then he left.')
     assert quotes is not None and quotes.severity == "warning"
     brackets = check_brackets("Le G8 [huit pays] se réunit.", "The G8 [eight countries meets.")
     assert brackets is not None and brackets.code == "brackets"

@@ -35,6 +35,8 @@ SCALE_DOC = (
     '    """(scale, end of the scale word) of the word right after position ``end``; (1, end) when there is none."""\n'
 )
 HOURS = "hours = sorted({clock.hour, clock.hour % 12 or 12"
+ODD = "    if len(mt_marks) % 2 and not _runs_over(source, mt):\n"
+UNCHANGED = '    ("unchanged", "unchanged", "error"),\n'
 DOUBLES = '_ENGLISH_DOUBLES = frozenset("had that ha bye blah bla".split())'
 
 # (name, file under src/aligner/qa, [(text, replacement)])
@@ -139,14 +141,17 @@ MUTATIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
        '    from ..files import data_file\n\n    path = data_file("lexicon-fr-en.tsv.gz")\n')]),
     # ---- typography
     ("quotes: flag fewer marks than the source (pofilter)", "typography.py",
-     [("    if len(mt_marks) % 2:\n",
-       '    if len(mt_marks) < len(src_marks):\n        return Flag("quotes", "warning", "fewer")\n'
-       "    if len(mt_marks) % 2:\n")]),
+     [(ODD,
+       '    if len(mt_marks) < len(src_marks):\n        return Flag("quotes", "warning", "fewer")\n' + ODD)]),
     ("quotes: flag whenever the MT's marks are odd", "typography.py",
      [("if not source_quotes or len(src_marks) % 2:", "if False:")]),
     ("quotes: the source's odd count not excused", "typography.py",
      [("if not source_quotes or len(src_marks) % 2:", "if not source_quotes:")]),
-    ("quotes: no odd-count rule", "typography.py", [("    if len(mt_marks) % 2:\n", "    if False:\n")]),
+    ("quotes: no odd-count rule", "typography.py", [(ODD, "    if False:\n")]),
+    ("_runs_over returns False", "typography.py",
+     [("    src_marks = list(_DOUBLE_MARKS.finditer(source))\n", "    return False\n")]),
+    ("_runs_over ignores where the source's quotation closes", "typography.py",
+     [("if source_closes_at_end and _OPENING.match(mt, last.start()):", "if _OPENING.match(mt, last.start()):")]),
     ("_empty_quotation returns False", "typography.py",
      [('    marks = list(re.finditer(r"[\\"“”]", text))\n', "    return False\n")]),
     ("check_quotes returns None", "typography.py",
@@ -170,6 +175,17 @@ MUTATIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
      [("                words.append(phrase)\n", "                pass\n")]),
     ("a word the source has is excused (as before)", "typography.py",
      [('f"{phrase} {phrase}" in source_text', "phrase in source.lower()")]),
+    ("closing marks not skipped before the final punctuation", "typography.py",
+     [('_CLOSERS = re.compile(r"[\\s\\"\'’”»)\\]]+$")', '_CLOSERS = re.compile(r"\\s+$")')]),
+    ("'...' not read as an ellipsis", "typography.py", [('t.endswith(("...", "…"))', 't.endswith("…")')]),
+    ("pofilter's endpunc back", "typography.py",
+     [(UNCHANGED, UNCHANGED + '    ("endpunc", "end-punctuation", "info"),\n')]),
+    ("capitalisation flagged both ways", "typography.py",
+     [("if src.isupper() and out.islower():", "if src.isupper() != out.isupper():")]),
+    ("check_end_punctuation returns None", "typography.py",
+     [("    src, out = _final_punctuation(source), _final_punctuation(mt)\n", "    return None\n")]),
+    ("check_capitalisation returns None", "typography.py",
+     [("    src, out = _first_letter(source), _first_letter(mt)\n", "    return None\n")]),
     ("repetition severities swapped", "typography.py",
      [('Flag("repetition", "error"', 'Flag("repetition", "warning"')]),
     # ---- length

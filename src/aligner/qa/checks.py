@@ -22,13 +22,23 @@ from ..results import SEVERITIES, BeadTexts, Flag, RunResult
 from ..translation.base import Translation
 from .names import check_names
 from .numbers import check_numbers, numbers
-from .typography import _checker, check_brackets, check_quotes, check_repetition, pofilter_flags
+from .typography import (
+    _checker,
+    check_brackets,
+    check_capitalisation,
+    check_end_punctuation,
+    check_quotes,
+    check_repetition,
+    pofilter_flags,
+)
 from .untranslated import check_untranslated
 
 __all__ = [
     "_checker",
     "check_bead",
     "check_brackets",
+    "check_capitalisation",
+    "check_end_punctuation",
     "check_length",
     "check_names",
     "check_numbers",
@@ -83,6 +93,8 @@ CHECKS: tuple[Callable[[str, str], Flag | None], ...] = (
     check_quotes,
     check_brackets,
     check_names,
+    check_end_punctuation,
+    check_capitalisation,
 )
 
 
