@@ -13,7 +13,9 @@ a batch never mixes two models or keeps an English that no longer matches its Fr
 atomically: a run killed mid-story leaves only a hidden temporary directory, which the next run removes. A rerun
 keeps done stories, redoes stale ones and retries failed ones, so an interrupted-then-resumed batch ends with the
 same files as an uninterrupted one, whatever ran the stories (``Sequential``, ``aligner.batch.workers.Workers``,
-``aligner.batch.cluster.RayActors``). A failed story keeps no run directory (``errors/ID.txt`` says why).
+``aligner.batch.cluster.RayActors``). A failed story keeps no run directory (``errors/ID.txt`` says why). Every
+executor takes a ``story_timeout``: a story that runs longer is stopped and recorded as failed (its worker process
+or actor killed and replaced; in one process, an alarm), and not retried until the next run.
 """
 
 from __future__ import annotations

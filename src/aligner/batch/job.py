@@ -37,6 +37,29 @@ UNREADABLE = "earlier run unreadable"  # a reason to redo beside ``Identity.chan
 REASONS = ("input", "reference", "settings", "made by an earlier aligner", UNREADABLE)  # the order they are told in
 
 
+MAX_STORY_TIMEOUT = 1_000_000.0  # seconds (11.6 days); more overflows the system timers that enforce it
+
+
+def check_story_timeout(seconds: float | None) -> float | None:
+    """``seconds`` when it can bound a story (above 0, at most ``MAX_STORY_TIMEOUT``); None: no bound."""
+    if seconds is None:
+        return None
+    if not 0 < seconds <= MAX_STORY_TIMEOUT:  # NaN fails too
+        raise AlignerError(
+            f"--story-timeout must be more than 0 and at most {MAX_STORY_TIMEOUT:.0f} seconds, got {seconds:g}"
+        )
+    return float(seconds)
+
+
+def timeout_reason(seconds: float) -> str:
+    """Why a story that outlived ``--story-timeout`` failed. It is not retried within the batch (it would most likely
+    hang again); a rerun retries it, as any failed story."""
+    return (
+        f"stopped after {seconds:g} s (--story-timeout); a rerun retries it "
+        "(give it more time with a larger --story-timeout)"
+    )
+
+
 def describe(reason: str) -> str:
     """A reason to redo a story (``Outcome.redone``) as a user reads it: ``input changed``, ``settings changed``,
     ``made by an earlier aligner``, …"""

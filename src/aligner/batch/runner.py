@@ -16,17 +16,30 @@ machine (``aligner.batch.workers``) or Ray actors (``aligner.batch.cluster``). A
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import InputError
+from ..errors import AlignerError, InputError
+from ..scoring.metrics import release_caches
 from ..translation.base import Translator
 from .inputs import StoryItem
-from .job import REASONS, Outcome, Task, describe, remove_leftovers, run_task
+from .job import (
+    REASONS,
+    Outcome,
+    Task,
+    check_story_timeout,
+    describe,
+    record_failure,
+    remove_leftovers,
+    run_task,
+    timeout_reason,
+)
 from .summary import OrderedSummary
 
 
@@ -36,15 +49,67 @@ class Executor(Protocol):
     def map(self, tasks: Iterator[Task], out: Path) -> Iterator[Outcome]: ...
 
 
-class Sequential:
-    """Every story in this process, one after the other, with one translator."""
+class StoryTimeout(BaseException):
+    """Raised in the main thread by ``Sequential``'s alarm. Not an ``Exception``: ``run_task`` records any
+    ``Exception`` as the story's own error, and this one must reach ``Sequential``."""
 
-    def __init__(self, translator: Translator) -> None:
+
+class Sequential:
+    """Every story in this process, one after the other, with one translator.
+
+    ``story_timeout`` (seconds; None: no limit) stops a story that takes longer and records it as failed. A story
+    cannot be killed from inside the process that runs it, so this is an alarm (``SIGALRM``) that raises
+    ``StoryTimeout`` in the main thread, chosen over handing the story to a worker process so that a batch in one
+    process stays one process (no second model in memory, no process start). Its limit: the exception is raised
+    when the interpreter next runs Python code, so a story stuck inside one call into a native library that never
+    returns (one CTranslate2 batch, one regular expression) is not stopped; worker processes (``--workers 2`` and
+    more) and Ray actors are killed instead and have no such limit. It needs the main thread of a POSIX system.
+    """
+
+    def __init__(self, translator: Translator, *, story_timeout: float | None = None) -> None:
         self.translator = translator
+        self.story_timeout = check_story_timeout(story_timeout)
 
     def map(self, tasks: Iterator[Task], out: Path) -> Iterator[Outcome]:
+        if self.story_timeout is None:
+            for task in tasks:
+                yield run_task(task, self.translator, out)
+            return
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            raise AlignerError(
+                "--story-timeout in one process needs the main thread of a POSIX system (it uses SIGALRM); "
+                "use --workers 2 or more"
+            )
         for task in tasks:
-            yield run_task(task, self.translator, out)
+            yield self._run_bounded(task, out, self.story_timeout)
+
+    def _run_bounded(self, task: Task, out: Path, seconds: float) -> Outcome:
+        armed = False
+
+        def alarm(signum: int, frame: object) -> None:
+            if armed:  # not once the story has ended: a late alarm must not fail a finished story
+                raise StoryTimeout
+
+        outcome: Outcome | None = None
+        previous = signal.signal(signal.SIGALRM, alarm)
+        try:
+            try:
+                armed = True
+                # then every second: an alarm raised while a finaliser runs is swallowed by the interpreter
+                signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+                outcome = run_task(task, self.translator, out)
+            finally:
+                armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except StoryTimeout:
+            pass  # ``outcome`` stays None, unless the alarm came after run_task returned (then the story is done)
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+        if outcome is not None:
+            return outcome
+        release_caches()  # run_task's own release may be what the alarm cut short
+        remove_leftovers(out, task.item.id)  # a file or run directory the story was writing
+        return record_failure(out, task, timeout_reason(seconds))
 
 
 @dataclass(frozen=True)
