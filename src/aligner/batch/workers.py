@@ -3,8 +3,11 @@ out one at a time as workers free up.
 
 A worker that dies (killed from outside, out of memory, a crash in a native library) is replaced and its story
 retried; a story that stops its worker ``crashes`` times (two by default) is recorded as failed with the reason,
-never retried forever. A worker dies with the driver (``PR_SET_PDEATHSIG`` on Linux; elsewhere it stops when its
-pipe closes), so a killed batch leaves nothing running that could write into the output afterwards.
+never retried forever. A story that holds its worker longer than ``story_timeout`` seconds (no outcome by then)
+is recorded as failed with the reason, and its worker killed (``SIGKILL``) and replaced; it is not retried, since
+it would most likely hang again (a rerun retries it, as any failed story). A worker dies with the driver
+(``PR_SET_PDEATHSIG`` on Linux; elsewhere it stops when its pipe closes), so a killed batch leaves nothing running
+that could write into the output afterwards.
 
 Written on ``multiprocessing`` rather than ``concurrent.futures.ProcessPoolExecutor`` because the pool must know
 which story a dead worker held: ``ProcessPoolExecutor`` breaks the whole pool and fails every pending story.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ from typing import Any
 
 from ..errors import AlignerError
 from ..translation.base import Translator
-from .job import Outcome, Task, record_failure, remove_leftovers, run_task
+from .job import Outcome, Task, check_story_timeout, record_failure, remove_leftovers, run_task, timeout_reason
 
 
 def _die_with_parent() -> None:
@@ -64,19 +68,33 @@ def _crash_reason(times: int, code: int | None) -> str:
     return f"the story stopped its worker {times} times ({how}); not retried again"
 
 
+def _overdue(slot: _Slot, limit: float) -> bool:
+    """The worker has held its story more than ``limit`` seconds and sent nothing: neither an outcome that arrived
+    after ``wait`` returned nor the end of its pipe (a death, which the next round handles as a crash)."""
+    return time.monotonic() >= slot.since + limit and not slot.conn.poll()
+
+
 @dataclass
 class _Slot:
     process: Any  # multiprocessing.Process (spawn context)
     conn: Connection
     task: Task | None = None
+    since: float = 0.0  # when ``task`` was handed to it (time.monotonic)
 
 
 class Workers:
     """An ``Executor`` of ``count`` worker processes; each makes its translator with ``make(**spec)`` (default
-    ``make_translator``; any importable function will do, which is how tests plant a story that kills its worker)."""
+    ``make_translator``; any importable function will do, which is how tests plant a story that kills its worker).
+    ``story_timeout``: seconds a story may hold its worker (None: no limit)."""
 
     def __init__(
-        self, spec: dict[str, Any], count: int, *, crashes: int = 2, make: Callable[..., Translator] | None = None
+        self,
+        spec: dict[str, Any],
+        count: int,
+        *,
+        crashes: int = 2,
+        make: Callable[..., Translator] | None = None,
+        story_timeout: float | None = None,
     ) -> None:
         from ..translation import make_translator
 
@@ -86,6 +104,7 @@ class Workers:
         self.spec = spec
         self.count = count
         self.crashes = crashes
+        self.story_timeout = check_story_timeout(story_timeout)
         self.pids: list[int] = []  # the live workers' process ids (tests kill one)
         self.holding: dict[int, str] = {}  # process id → the story it is running
         self._ctx = multiprocessing.get_context("spawn")  # never fork a process that has threads (CTranslate2)
@@ -124,6 +143,7 @@ class Workers:
         retry: deque[Task] = deque()
         crashed: dict[int, int] = {}
         exhausted = False
+        limit = self.story_timeout
         try:
             slots = [self._start(out) for _ in range(self.count)]
             while True:
@@ -145,11 +165,13 @@ class Workers:
                             slot.task = None
                             slots[k] = self._replace(slot, out)
                             continue
+                        slot.since = time.monotonic()
                         self.holding[slot.process.pid] = slot.task.item.id
                 busy = [s for s in slots if s.task is not None]
                 if not busy:
                     return
-                ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy]))
+                patience = None if limit is None else max(0.0, min(s.since for s in busy) + limit - time.monotonic())
+                ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy], patience))
                 for k, slot in enumerate(slots):
                     task = slot.task
                     if task is None or (slot.conn not in ready and slot.process.sentinel not in ready):
@@ -168,6 +190,14 @@ class Workers:
                         retry.append(task)
                         continue
                     yield record_failure(out, task, _crash_reason(crashed[task.seq], code))
+                for k, slot in enumerate(slots):
+                    task = slot.task
+                    if task is None or limit is None or not _overdue(slot, limit):
+                        continue
+                    slot.process.kill()  # it cannot be asked to stop: a story that hangs does not read its pipe
+                    slots[k] = self._replace(slot, out)
+                    remove_leftovers(out, task.item.id)  # what it was writing
+                    yield record_failure(out, task, timeout_reason(limit))
         finally:
             for slot in slots:
                 self._stop(slot)
