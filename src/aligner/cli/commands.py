@@ -353,6 +353,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     import os
 
     from ..batch import TRANSLATIONS_INDEX, Sequential, count_stories, iter_stories, prepare_output, run_batch
+    from ..batch.job import check_story_timeout
     from ..batch.progress import BatchProgress
     from ..translation import prepare
     from ..translation.memory import FileTranslator, TranslationMemory
@@ -362,6 +363,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             f"{args.translations}: batches need a JSONL translations file "
             '({"source": ..., "translation": ...} per line)'
         )
+    timeout = check_story_timeout(args.story_timeout)  # before anything is made or written
     spec = translator_options(args)
     prepare_output(args.out)
     if args.memory:  # one snapshot for every worker, even if reviewers confirm more meanwhile
@@ -375,16 +377,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         if args.ray == "local":
             prepare(**spec)  # convert once here, not once per actor into the same cache
-        executor = RayActors(spec, address=args.ray, actors=args.workers, cpus=args.cpus_per_worker)
+        executor = RayActors(
+            spec, address=args.ray, actors=args.workers, cpus=args.cpus_per_worker, story_timeout=timeout
+        )
     elif args.workers is not None and args.workers > 1:
         from ..batch.workers import Workers
 
         prepare(**spec)  # download and convert once, before the workers load it
         if spec["threads"] is None:
             spec["threads"] = max(1, (os.cpu_count() or 1) // args.workers)
-        executor = Workers(spec, args.workers)
+        executor = Workers(spec, args.workers, story_timeout=timeout)
     else:
-        executor = Sequential(make_translator(**spec))
+        executor = Sequential(make_translator(**spec), story_timeout=timeout)
     progress = BatchProgress(count_stories(args.stories)) if not args.quiet else None
 
     def on_story(story_id: str, status: str) -> None:

@@ -184,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
         "address (HOST:PORT, or auto for the cluster this machine belongs to)",
     )
     p.add_argument("--cpus-per-worker", type=int, default=1, help="--ray: CPUs (and CTranslate2 threads) per actor")
+    p.add_argument(
+        "--story-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="a story that takes longer is stopped and recorded as failed (a rerun retries it); its worker process "
+        "or Ray actor is killed and replaced (default: 600). In one process (no --workers, or 1) it is an alarm, which "
+        "cannot stop a story stuck inside one native call (one CTranslate2 batch): --workers 2 can",
+    )
     _add_model_args(p)
 
     p = sub.add_parser("review", help="post-edit a run or a batch in the browser (a local web application)")
