@@ -85,7 +85,7 @@ croatie|croatia;croatian
 cubains|cuban;cubans;cuba
 danemark|denmark;danish
 dantzig|gdansk;danzig
-deuxieme|second;ii
+deuxieme|second;ii;two
 douvres|dover
 dresde|dresden
 ecossais|scottish;scots;scot;scotland
@@ -98,7 +98,7 @@ erevan|yerevan
 espagne|spain;spanish
 espagnols|spanish;spaniards;spain
 estonie|estonia;estonian
-etats|states;us;u.s.
+etats|state;states;us;u.s.
 etats-unis|us;u.s.;usa;u.s.a.;united states;america;american;americans;washington
 ethiopie|ethiopia;ethiopian
 europeens|european;europeans;europe
@@ -208,7 +208,7 @@ russie|russia;russian
 saint-petersbourg|st petersburg;saint petersburg;st. petersburg
 sardaigne|sardinia
 saxe|saxony
-seconde|second;ii
+seconde|second;ii;two
 serbes|serb;serbs;serbian;serbia
 siberie|siberia;siberian
 sicile|sicily;sicilian
@@ -260,7 +260,7 @@ homme|human;man;men;mankind;humanity
 etat|state;states;government;coup;coups;law
 reserve|reserve;fed
 conseil|council;board
-internet|internet;web;online;net
+internet|internet;web;online;net;website;websites
 toile|web;internet;online
 """
 

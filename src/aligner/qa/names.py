@@ -33,7 +33,7 @@ _TITLES = frozenset(
     strip_accents(w)
     for w in "m mm mme mmes mlle mlles me dr pr st ste sr mgr président présidente professeur sénateur sénatrice "
     "député ministre roi reine prince princesse général colonel capitaine maître monsieur madame mademoiselle "
-    "saint sainte".split()
+    "saint sainte md mds mrd".split()  # with Md$ and Mrd, the French billion
 ) | frozenset(strip_accents(w) for w in FRENCH_ONLY | {"un", "en", "ce", "pas", "non", "sur", "de", "l", "d"})
 # English function words the lexical table lists as "translations" of names (kiev → the): never evidence
 _ENGLISH_STOP = frozenset(
@@ -83,8 +83,8 @@ def _spelling(word: str) -> str:
 
 def _has_form(form: str, mt_fold: str, mt_words: set[str]) -> bool:
     if " " in form or "." in form:
-        return re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", mt_fold) is not None
-    return form in mt_words
+        return re.search(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", mt_fold) is not None
+    return form in mt_words or form + "s" in mt_words
 
 
 def _present(name: str, mt_fold: str, mt_words: set[str], mt_names: set[str]) -> bool:
@@ -115,16 +115,37 @@ def _present(name: str, mt_fold: str, mt_words: set[str], mt_names: set[str]) ->
     return False
 
 
+# words inside one French name (Plateau du Golan, Cour européenne des Droits de l'Homme); not "et", "à": Bush et
+# Blair, Sarkozy à Paris are two names
+_JOINERS = re.compile(r"(?:\s*(?:de|du|des|d['’]|la|le|les|l['’])\s*)*\s*", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b([A-Z]{2,})s?\b")
+_SMALL_WORDS = frozenset("of the and for on in to at de du des la le".split())
+
+
+def _expansions(mt: str) -> set[str]:
+    """The sorted initials of every stretch of capitalised words in the MT: Democratic Republic of Congo → "CDR"."""
+    out = set()
+    for run in re.finditer(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|and|for|on|in)\s+)*[A-Z][\w'’-]*)+", mt):
+        initials = [w[0] for w in run.group(0).split() if w.lower() not in _SMALL_WORDS]
+        for i in range(len(initials)):  # every stretch: "Mission in the Democratic Republic of Congo" holds DRC
+            for j in range(i + 2, len(initials) + 1):
+                out.add("".join(sorted(initials[i:j])))
+    return out
+
+
 def check_names(source: str, mt: str) -> Flag | None:
     """Proper names and acronyms of the source (capitalised, not sentence-initial; or ALL CAPS) that the MT lacks
-    in any form (see the module's docstring)."""
+    in any form (see the module's docstring). Capitalised words joined by de, du, la… make one name: it is present
+    when any of its words is (Plateau du Golan → Golan Heights, Prix Nobel → Nobel laureates). An acronym is present
+    as itself, as an English acronym the source does not have (PDG → CEO, NTIC → ICT: counted one for one), or
+    spelt out (RDC → Democratic Republic of Congo, GP → Grand Prix)."""
     letters = [c for c in source if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return None  # a header in capitals: every word looks like an acronym
     mt_fold = _fold(mt)
     mt_words = set(re.findall(r"\w+", mt_fold))
     mt_names = {_spelling(w) for w in re.findall(r"[^\W\d_]+", mt) if len(w) >= 4 and w[0].isupper()}
-    missing = []
+    groups: list[list[tuple[int, int, str]]] = []
     for m in _CAPITAL.finditer(source):
         name = m.group(1)
         before = source[: m.start(1)].rstrip()
@@ -136,8 +157,27 @@ def check_names(source: str, mt: str) -> Flag | None:
             continue  # sentence-initial capitals are not evidence of a name
         if _fold(name) in _TITLES or not [p for p in re.split(r"[-'’]", name) if len(p) > 1 and p.isalpha()]:
             continue  # a title, an article (La chauve-souris), a code (G-8)
-        if not _present(name, mt_fold, mt_words, mt_names):
-            missing.append(name)
+        joined = groups and not acronym and not groups[-1][-1][2].isupper()
+        if joined and _JOINERS.fullmatch(source[groups[-1][-1][1] : m.start(1)]):
+            groups[-1].append((m.start(1), m.end(1), name))
+        else:
+            groups.append([(m.start(1), m.end(1), name)])
+    missing = []
+    acronyms = []
+    for group in groups:
+        names = [n for _, _, n in group]
+        if any(_present(n, mt_fold, mt_words, mt_names) for n in names):
+            continue
+        if names[0].isupper() and len(names[0]) >= 2:
+            acronyms.append(names[0])
+        else:
+            missing.append(" ".join(names))
+    if acronyms:
+        source_acronyms = set(_ACRONYM.findall(source))
+        english = [a for a in _ACRONYM.findall(mt) if a not in source_acronyms]
+        spelt = _expansions(mt)
+        left = [a for a in acronyms if "".join(sorted(a)) not in spelt]
+        missing += left[len(english) :]
     if not missing:
         return None
     kind = "acronym" if all(n.isupper() for n in missing) else "name"
