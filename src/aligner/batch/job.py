@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AlignerError, InputError
+from ..feeds import run_outputs
 from ..files import write_atomic
 from ..pipeline import run_story
 from ..results import Identity, RunResult, StorySummary
@@ -129,7 +130,10 @@ def run_task(task: Task, translator: Translator, out: Path) -> Outcome:
             error_file(out, item.id).unlink(missing_ok=True)  # a kill between writing the run and this, last time
             return Outcome(task.seq, item.id, "skipped", StorySummary.of(earlier).to_json())
         result = run_story(item.story.source, translator, item.story.reference)
-        write_run(result, rundir)
+        files: dict[str, bytes] = {}
+        if item.item is not None:  # a news item: the translated item (and the original) go beside translation.txt
+            result, files = run_outputs(item.item, result)
+        write_run(result, rundir, extra=files)
     except AlignerError as exc:
         return record_failure(out, task, str(exc), redone=redone)
     except Exception as exc:  # a bug must not stop a night's batch: the story records it, the rest goes on
