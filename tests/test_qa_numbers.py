@@ -67,6 +67,9 @@ SAME = [
     ("sur les quinze à dix-sept millions de Pashtounes", "on 15-17000000 Pashtuns"),
     ("Il y a vingt ans.", "20 years ago."),
     ("Il a perdu 3 kilos.", "He lost three kilograms."),
+    # two numbers joined by "and" are two numbers (mutation: "and" joins any two number words, as "a hundred and five")
+    ("Les températures oscillent entre -5 ° et -10 °C.", "Temperatures range between five and ten degrees below zero."),
+    ("au vingt et unième siècle", "in the 21st century"),  # (mutation: "et" never joins: vingt, unième)
     # Roman ordinals (mutation: ``_ROMAN_ORDINAL`` not read)
     ("au XXIe siècle", "in the 21st century"),
     # a score is not a 1950-53 range (mutation: the range completion without its four-digit condition)

@@ -76,6 +76,9 @@ MUTATIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
      [('    """Numbers written in words ("dix-sept millions", "twenty-first", "une trentaine", "a decade"): soft."""\n',
        '    """Numbers written in words ("dix-sept millions", "twenty-first", "une trentaine", "a decade"): soft."""\n'
        "    return []\n")]),
+    ("'and' joins any two number words", "numbers.py",
+     [('elif w == "and" and current and current % 100 == 0 and', 'elif w == "and" and')]),
+    ("'et' never joins", "numbers.py", [('elif w == "et" and current % 10 == 0 and', 'elif False and')]),
     ("'une' before an approximation added", "numbers.py", [("elif w in about and current == 1:", "elif False:")]),
     ("_ROMAN_ORDINAL not read", "numbers.py", [("_ROMAN_ORDINAL.finditer(text)", '_ROMAN_ORDINAL.finditer("")')]),
     ("range completion without its four-digit condition", "numbers.py",
@@ -140,7 +143,7 @@ MUTATIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("English function words kept as translations", "names.py", [(" and e not in _ENGLISH_STOP", "")]),
     ("fuzzy threshold 50", "names.py", [("_FUZZY = 80.0", "_FUZZY = 50.0")]),
     ("every capitalised word sentence-initial", "names.py",
-     [("elif not acronym and (not before or before[-1] in '.!?«\"“—:–-(…'):", "elif not acronym:")]),
+     [("elif not acronym and (not before or before[-1] in '.!?«\"“—:–-(…·•*'):", "elif not acronym:")]),
     ("a broken lexicon silently skipped", "names.py",
      [("    except AlignmentError as exc:  # no file there\n",
        "    except Exception:\n        return {}\n    except AlignmentError as exc:  # no file there\n")]),

@@ -30,9 +30,14 @@ import argparse
 import csv
 import datetime
 import hashlib
+import io
+import json
 import os
 import platform
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -46,9 +51,17 @@ SAMPLES = HERE / "samples"
 JUDGEMENTS = SAMPLES / "judgements.tsv"
 PENDING = SAMPLES / "pending.tsv"
 LIG_LINES = 8681  # lines 8,682–10,881 are held out: never read
+BEFORE = "5640831"  # the checks before issue 16, counted on the same sets for comparison
 SAMPLE = 30
 SEED = "issue-16"
 SETS = ("google", "bing", "newstest")
+KNOWN_SEVERITY = {  # codes that may fire on none of the sets now
+    "too-long": "warning",
+    "too-short": "warning",
+    "dropped": "error",
+    "added": "error",
+    "repetition": "error",
+}
 SET_NAMES = {
     "google": "LIG Google (1–8,681)",
     "bing": "LIG Bing (1–8,681)",
@@ -117,6 +130,37 @@ def fire(sets: dict[str, tuple[list[str], list[str]]]) -> tuple[list[Firing], di
     return firings, seconds
 
 
+CHILD = """
+import json, sys
+from collections import Counter
+from aligner.qa.checks import check_bead
+sets = json.load(open(sys.argv[1], encoding="utf-8"))
+out = {}
+for name, (src, mt) in sets.items():
+    counts = Counter()
+    for s, t in zip(src, mt):
+        counts.update(f.code for f in check_bead(s, t, "", False))
+    out[name] = counts
+print(json.dumps(out))
+"""
+
+
+def counts_at(commit: str, sets: dict[str, tuple[list[str], list[str]]]) -> dict[str, Counter[str]]:
+    """Firings per code and set of the checks as they were at ``commit`` (its ``src`` from ``git archive``, run in
+    a child process: the working tree is not touched)."""
+    archive = subprocess.run(["git", "archive", commit, "src"], cwd=ROOT, capture_output=True, check=True).stdout
+    with tempfile.TemporaryDirectory(prefix="qa-before-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        data = Path(tmp) / "sets.json"
+        data.write_text(json.dumps(sets), encoding="utf-8")
+        env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "src"), ALIGNER_CACHE=str(Path(tmp) / "cache"))
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD, str(data)], cwd=tmp, env=env, capture_output=True, text=True, check=True
+        )
+    return {name: Counter(c) for name, c in json.loads(child.stdout).items()}
+
+
 def one_line(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
@@ -177,6 +221,11 @@ def main() -> int:
     args = parser.parse_args()
     sets = corpora(args.data)
     firings, seconds = fire(sets)
+    before = counts_at(BEFORE, sets)
+    wmt = args.data / "wmt-newstest-fren" / "txt"
+    extra = {"newstest2013": (read_lines(wmt / "newstest2013.fr"), read_lines(wmt / "newstest2013.en"))}
+    extra_firings, _ = fire(extra)
+    nt13 = Counter(f.code for f in extra_firings)
     judged = load_judgements()
     samples = sample(firings)
     severity = {f.code: f.severity for f in firings}
@@ -203,28 +252,32 @@ def main() -> int:
     )
 
     order = {"error": 0, "warning": 1, "info": 2}
-    codes = sorted(counts, key=lambda c: (order[severity[c]], c))
+    severity.update({c: s for c, s in KNOWN_SEVERITY.items() if c not in severity})
+    every = set(counts) | {c for per_set in before.values() for c in per_set} | set(nt13)
+    codes = sorted(every, key=lambda c: (order[severity.get(c, "info")], c))
     rows = []
     for code in codes:
-        picked = samples[code]
+        picked = samples.get(code, [])
         verdicts = [verdict(f, judged)[0] for f in picked]
         tp = sum(v == "TP" for v in verdicts)
         strict = sum(v == "TP" and f.set != "newstest" for v, f in zip(verdicts, picked))
         unjudged = sum(v == "?" for v in verdicts)
         by_set = Counter(f.set for f in picked)
+        fired = " | ".join(f"{before[n][code]} → {counts[code][n]}" for n in SETS)
+        sample_cell = f"{len(picked)} ({by_set['google']}/{by_set['bing']}/{by_set['newstest']})" if picked else "0"
         rows.append(
-            f"| `{code}` | {severity[code]} | {counts[code]['google']} | {counts[code]['bing']} | "
-            f"{counts[code]['newstest']} | {len(picked)} ({by_set['google']}/{by_set['bing']}/{by_set['newstest']}) | "
+            f"| `{code}` | {severity.get(code, '?')} | {fired} | {nt13[code]} | {sample_cell} | "
             f"{percent(tp, len(picked) - unjudged)} | {percent(strict, len(picked) - unjudged)} |"
             + (f" {unjudged} not judged |" if unjudged else " |")
         )
-        write_sample(code, severity[code], picked, judged, counts[code])
+        if picked:
+            write_sample(code, severity[code], picked, judged, counts[code])
 
     table = "\n".join(
         [
-            "| code | severity | LIG Google | LIG Bing | newstest2014 refs | sample (G/B/N) | precision, as judged | "
-            "precision, strict | |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---|",
+            "| code | severity | LIG Google, before → now | LIG Bing, before → now | newstest2014 refs, before → now | "
+            "newstest2013 refs, now (not sampled) | sample (G/B/N) | precision, as judged | precision, strict | |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
             *rows,
         ]
     )
@@ -236,7 +289,8 @@ def main() -> int:
     stamp = (
         f"Generated by `python eval/qa/precision.py` on {datetime.date.today().isoformat()}, {cpu_name()} "
         f"({os.cpu_count()} cores), Python {platform.python_version()}; checking took {timing}. "
-        f"Sample: at most {SAMPLE} firings per code from the three sets pooled, seed `{SEED}`. "
+        f"Before: the checks at commit {BEFORE}. Sample: at most {SAMPLE} firings per code from the three sets pooled "
+        f"(now), seed `{SEED}`. "
         f"{len(pending)} sampled firings not judged."
     )
     body = f"<!-- table -->\n{stamp}\n\n{table}\n<!-- /table -->"

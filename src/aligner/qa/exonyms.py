@@ -108,6 +108,7 @@ flandre|flanders;flemish
 floride|florida
 fmi|imf
 francais|french;france;frenchman;frenchmen
+france|france;french
 francfort|frankfurt
 gand|ghent
 galles|wales;welsh

@@ -35,6 +35,7 @@ _TITLES = frozenset(
     "député ministre roi reine prince princesse général colonel capitaine maître monsieur madame mademoiselle "
     "saint sainte md mds mrd".split()  # with Md$ and Mrd, the French billion
 ) | frozenset(strip_accents(w) for w in FRENCH_ONLY | {"un", "en", "ce", "pas", "non", "sur", "de", "l", "d"})
+_ABBREVIATED_TITLES = frozenset("m mm mme mmes mlle mlles me dr pr st ste sr mgr".split())
 # English function words the lexical table lists as "translations" of names (kiev → the): never evidence
 _ENGLISH_STOP = frozenset(
     "the a an of in on at to for by from with and or but is are was were be been it its he she his her they "
@@ -151,9 +152,9 @@ def check_names(source: str, mt: str) -> Flag | None:
         before = source[: m.start(1)].rstrip()
         acronym = name.isupper() and len(name) >= 2
         after_title = re.search(r"(?:^|\W)(\w+)\.$", before)
-        if after_title and _fold(after_title.group(1)) in _TITLES:
+        if after_title and _fold(after_title.group(1)) in _ABBREVIATED_TITLES:
             pass  # M. Dupont: the full stop ends the title, not a sentence
-        elif not acronym and (not before or before[-1] in '.!?«"“—:–-(…'):
+        elif not acronym and (not before or before[-1] in '.!?«"“—:–-(…·•*'):
             continue  # sentence-initial capitals are not evidence of a name
         if _fold(name) in _TITLES or not [p for p in re.split(r"[-'’]", name) if len(p) > 1 and p.isalpha()]:
             continue  # a title, an article (La chauve-souris), a code (G-8)

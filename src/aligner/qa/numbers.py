@@ -113,6 +113,7 @@ _EN_UNITS = {
     "hundredth": 100, "thousandth": 1000,
     "dozen": 12, "decade": 10, "fortnight": 15, "twice": 2,  # "quinze jours" is the French fortnight
 }  # fmt: skip
+_FR_ET = frozenset({"un", "une", "onze", "unième"})
 _HUNDREDS = {"fr": {"cent": 100, "cents": 100}, "en": {"hundred": 100, "hundreds": 100}}
 # 12 ans et demi = 12.5 years = 12 and a half; the fraction may follow the unit
 _FRACTIONS = {
@@ -355,8 +356,10 @@ def spelled(text: str, lang: str) -> list[Quantity]:
                 current, seen = (current or 1) * 100, True
             elif w in scales:
                 total, current, seen = total + (current or 1) * scales[w], 0, True
-            elif w in ("et", "and") and seen and k + 1 < len(words) and is_number(words[k + 1][0]):
-                pass  # vingt et un, a hundred and five
+            elif w == "et" and current % 10 == 0 and k + 1 < len(words) and words[k + 1][0] in _FR_ET:
+                pass  # vingt et un, soixante et onze
+            elif w == "and" and current and current % 100 == 0 and k + 1 < len(words) and is_number(words[k + 1][0]):
+                pass  # a hundred and five (but "five and ten" are two numbers)
             elif w == "and" and seen and [x for x, _ in words[k + 1 : k + 3]] == ["a", "half"]:
                 half, k = Decimal("0.5"), k + 2  # eight and a half
             elif w == "a" and not seen and k + 1 < len(words) and words[k + 1][0] in (*hundreds, *scales, "dozen"):
