@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,98 @@ class Shouting:
 def shouting_translator(**spec: Any) -> Translator:
     """``Workers``' ``make``: a worker process builds its own ``Shouting(spec["name"])``."""
     return Shouting(str(spec["name"]))
+
+
+SLEEP_SECONDS = 120.0  # far beyond any test's --story-timeout
+
+
+class Sleepy:
+    """Translates with ``inner``; a sentence containing SLEEP makes it sleep ``seconds`` first (a story that hangs),
+    after leaving a file named after its process id in ``marks`` (which process slept, and how many times)."""
+
+    def __init__(self, inner: Translator, marks: Path | None, seconds: float = SLEEP_SECONDS) -> None:
+        self.inner = inner
+        self.marks = marks
+        self.seconds = seconds
+
+    @property
+    def signature(self) -> Signature:
+        return self.inner.signature
+
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
+        if any("SLEEP" in t for t in texts) and self.seconds > 0:
+            if self.marks is not None:
+                (self.marks / f"{os.getpid()}.{time.monotonic_ns()}").write_text("", encoding="utf-8")
+            time.sleep(self.seconds)
+        return self.inner.translate(texts)
+
+
+def sleepy_translator(**spec: Any) -> Translator:
+    """``Workers``' and ``RayActors``' ``make``: a ``Shouting(spec["name"])`` that sleeps on SLEEP, leaving its marks
+    in the folder ``spec["marks"]``."""
+    return Sleepy(Shouting(str(spec["name"])), Path(spec["marks"]))
+
+
+_aligners_make_translator: Any = None  # aligner's own make_translator, kept by plant_sleepy_translator
+
+
+def sleepy_around(**spec: Any) -> Translator:
+    """The translator aligner makes, made a ``Sleepy``: marks in ``$ALIGNER_TEST_MARKS`` (if set), seconds from
+    ``$ALIGNER_TEST_SLEEP`` (0: no sleep)."""
+    marks = os.environ.get("ALIGNER_TEST_MARKS")
+    seconds = float(os.environ.get("ALIGNER_TEST_SLEEP", SLEEP_SECONDS))
+    return Sleepy(_aligners_make_translator(**spec), Path(marks) if marks else None, seconds)
+
+
+def plant_sleepy_translator() -> None:
+    """Make ``aligner.translation.make_translator`` a ``sleepy_around`` in this process, before aligner's command
+    line imports it: whatever factory a batch's executors are given, a translator comes from it in the end."""
+    global _aligners_make_translator
+    import aligner.translation
+
+    if _aligners_make_translator is None:
+        _aligners_make_translator = aligner.translation.make_translator
+        aligner.translation.make_translator = sleepy_around  # type: ignore[assignment]
+
+
+SITECUSTOMIZE = """import os
+if os.environ.get("ALIGNER_TEST_SLEEPY"):
+    import batchhelpers
+    batchhelpers.plant_sleepy_translator()
+"""
+
+
+def sleepy_env(env: dict[str, str], folder: Path, marks: Path) -> dict[str, str]:
+    """``env`` for an ``aligner`` command in which every process (the driver, its worker processes, its Ray actors)
+    plants ``sleepy_around`` when Python starts: a ``sitecustomize`` module in ``folder``, this folder on the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    path = os.pathsep.join([str(folder), str(Path(__file__).parent), env.get("PYTHONPATH", "")])
+    return {**env, "PYTHONPATH": path, "ALIGNER_TEST_SLEEPY": "1", "ALIGNER_TEST_MARKS": str(marks)}
+
+
+def hang_on_a_ray_cluster(stories: str, out: str, marks: str) -> None:
+    """Run the batch ``stories`` into ``out`` on a local Ray cluster of 2 CPUs with two ``sleepy_translator`` actors
+    and a story timeout of 2 s, then print ``{"statuses", "done", "failed", "pids"}`` as JSON (``{"skip": why}`` when
+    Ray cannot start here). For a process of its own: Ray keeps its session and token per process."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from aligner.batch import iter_stories, run_batch
+    from aligner.batch.cluster import RayActors
+
+    try:
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False,
+                                                                "object_store_memory": 100 * 1024**2})  # fmt: skip
+    except Exception as exc:  # no /dev/shm, no ports
+        print(json.dumps({"skip": f"Ray cannot start a cluster on this machine: {exc}"}))
+        return
+    try:
+        spec = {"name": "shout", "marks": marks}
+        actors = RayActors(spec, address=cluster.address, actors=2, make=sleepy_translator, story_timeout=2)
+        statuses: dict[str, str] = {}
+        report = run_batch(iter_stories(Path(stories)), out, actors, on_story=statuses.__setitem__)
+        print(json.dumps({"statuses": statuses, "done": report.done, "failed": report.failed, "pids": actors.pids}))
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
