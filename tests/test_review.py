@@ -58,7 +58,9 @@ def test_review_page_filter_sort_and_keyboard(lig200: Path, tmp_path: Path) -> N
     flagged_ids = [k for k, flags in enumerate(data["qa"]["flags"]) if flags]
     # existing translations: no decoding flags (real-copy negatives for unknown-characters, split, length-limit)
     assert not {"unknown-characters", "split", "length-limit"} & set(data["qa"]["counts"])
-    assert 10 < len(flagged_ids) < len(data["beads"])
+    # enough flagged beads for the filter and three j presses, and some left unflagged (8 of 200 lines since the
+    # QA checks stopped crying wolf: issue 16)
+    assert 3 < len(flagged_ids) < len(data["beads"])
     with browser() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         page = b.new_page(viewport={"width": 1400, "height": 900})
