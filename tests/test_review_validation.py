@@ -189,22 +189,22 @@ def test_a_slow_database_never_blocks_the_other_requests(run: Path, slow: str) -
     with running(run) as (url, review):
         answered = threading.Event()
         entered = threading.Event()
-        real_versions, real_save = review.store.versions, review.store.save
+        real_groups, real_save = review.store.groups, review.store.save
 
         def wait() -> None:
             entered.set()
             if not answered.wait(10):
                 raise TimeoutError("the other request was never answered")
 
-        def versions(story: str) -> Any:
+        def groups(story: str) -> Any:
             wait()
-            return real_versions(story)
+            return real_groups(story)
 
         def save(*args: Any, **kwargs: Any) -> Any:
             wait()
             return real_save(*args, **kwargs)
 
-        review.store.versions = versions  # type: ignore[method-assign]
+        review.store.groups = groups  # type: ignore[method-assign]
         review.store.save = save  # type: ignore[method-assign]
         review._efforts._items.clear()  # no cached efforts: the slow request reads the database
         results: list[int] = []

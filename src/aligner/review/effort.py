@@ -23,7 +23,7 @@ from typing import Any
 from ..qa import flag_text
 from ..results import RunResult, rounded
 from ..scoring.metrics import edit_scores
-from ..store import Annotation, FlagRow, Slot, Version, bead_key, of_slots
+from ..store import Annotation, FlagRow, Group, Slot, Version, bead_key, of_slots
 
 
 def slots(result: RunResult) -> list[Slot]:
@@ -106,28 +106,18 @@ class BeadEffort:
         }
 
 
-def current_versions(result: RunResult, history: Iterable[Version]) -> dict[int, Version]:
-    """The current (latest accepted) version of each bead of ``result`` that has one, found by content."""
-    out = {}
-    for bead, versions in of_slots(slots(result), history).items():
-        numbered = [v for v in versions if v.number is not None]
-        if numbered:
-            out[bead] = max(numbered, key=lambda v: v.number or 0)
-    return out
-
-
-def bead_efforts(result: RunResult, history: Sequence[Version], annotations: Iterable[Annotation]) -> list[BeadEffort]:
-    """One row per bead of ``result``, from every save of the story (``history``: any run's) and its annotations;
-    each bead counts only the saves and annotations of its own content."""
+def bead_efforts(result: RunResult, groups: Sequence[Group], annotations: Iterable[Annotation]) -> list[BeadEffort]:
+    """One row per bead of ``result``, from the story's saves grouped by content (``ReviewStore.groups``: any run's)
+    and its annotations; each bead counts only the saves and annotations of its own content."""
     places = slots(result)
-    mine = of_slots(places, history)
+    mine = of_slots(places, groups)
     errors = of_slots(places, annotations)
     this_run = run_id(result)
     rows = []
     for k, texts in enumerate(result.all_texts()):
-        saves = mine.get(k, [])
-        numbered = [v for v in saves if v.number is not None]
-        v = max(numbered, key=lambda v: v.number or 0) if numbered else None
+        saves: list[Group] = mine.get(k, [])
+        accepted = [g.latest for g in saves if g.latest is not None]
+        v = max(accepted, key=lambda v: v.number or 0) if accepted else None
         status = v.status if v is not None else "new"
         post = v.text if v is not None and status in ("edited", "confirmed") else None
         ter, chrf_ = _edit_scores(texts.mt, post) if post is not None else (None, None)
@@ -141,7 +131,7 @@ def bead_efforts(result: RunResult, history: Sequence[Version], annotations: Ite
                 post,
                 ter,
                 chrf_,
-                round(sum(s.seconds for s in saves), 3),
+                round(sum(g.seconds for g in saves), 3),
                 len(post.split()) if post is not None else 0,
                 v.reviewer if v is not None else "",
                 tuple((a.category, a.severity) for a in errors.get(k, [])),

@@ -84,7 +84,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             seconds, source, NULL FROM versions""",
         "DROP TABLE versions",
         "ALTER TABLE versions2 RENAME TO versions",
-        "CREATE INDEX versions_by_key ON versions (story, key, id)",
+        "CREATE INDEX versions_by_key ON versions (story, key, number)",
         "ALTER TABLE comments ADD COLUMN key TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE comments ADD COLUMN source TEXT NOT NULL DEFAULT ''",
         "UPDATE comments SET key = 'legacy:' || bead",
@@ -194,6 +194,18 @@ class Annotation:
 
 
 @dataclass(frozen=True)
+class Group:
+    """The saves of one content (``key``, and ``source``: a schema-1 key is shared by the texts saved at one bead
+    number) in a story: their seconds summed, refused saves included, and the latest accepted one (None when every
+    save was refused)."""
+
+    key: str
+    source: str
+    seconds: float
+    latest: Version | None
+
+
+@dataclass(frozen=True)
 class Saved:
     """The answer to a save: ``version`` is the new current version; on a conflict, ``current`` is the version
     that had been saved meanwhile (the caller's text is stored as a refused row)."""
@@ -226,6 +238,8 @@ class ReviewStore(Protocol):
     def earlier(self, story: str, slot: Slot) -> list[Version]: ...
 
     def versions(self, story: str) -> list[Version]: ...
+
+    def groups(self, story: str) -> list[Group]: ...
 
     def comment(self, story: str, slot: Slot, text: str, reviewer: str) -> Comment: ...
 
@@ -384,6 +398,19 @@ class SqliteStore:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
+    def _head(self, db: sqlite3.Connection, story: str, slot: Slot) -> Version | None:
+        """The latest accepted version of the bead of ``slot``: two indexed look-ups (its key; the schema-1 key of its
+        number, with its source), whatever the number of saves."""
+        head = f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND key = ? AND number IS NOT NULL"
+        rows = [
+            db.execute(head + " ORDER BY number DESC LIMIT 1", (story, slot.key)).fetchone(),
+            db.execute(
+                head + " AND source = ? ORDER BY number DESC LIMIT 1", (story, f"{LEGACY}{slot.bead}", slot.source)
+            ).fetchone(),
+        ]
+        found = [_version(r) for r in rows if r is not None]
+        return max(found, key=lambda v: v.number or 0) if found else None
+
     def _slot_versions(self, db: sqlite3.Connection, story: str, slot: Slot) -> list[Version]:
         rows = db.execute(
             f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? AND key IN (?, ?) ORDER BY id",
@@ -409,7 +436,7 @@ class SqliteStore:
         now = time.time()
         stored_flags = None if flags is None else json.dumps([list(f) for f in flags], ensure_ascii=False)
         with self._write() as db:
-            current = _latest(self._slot_versions(db, story, slot))
+            current = self._head(db, story, slot)
             head = current.number if current is not None and current.number is not None else 0
             number = head + 1 if base == head else None
             db.execute(
@@ -425,8 +452,8 @@ class SqliteStore:
     def current(self, story: str, slots: Sequence[Slot]) -> dict[int, Version]:
         """The current (latest accepted) version of each bead of ``slots`` that has one, by bead number."""
         out: dict[int, Version] = {}
-        for bead, versions in of_slots(slots, self.versions(story)).items():
-            latest = _latest(versions)
+        for bead, groups in of_slots(slots, self.groups(story)).items():
+            latest = _latest(g.latest for g in groups if g.latest is not None)
             if latest is not None:
                 out[bead] = latest
         return out
@@ -447,6 +474,22 @@ class SqliteStore:
         """Every save of every bead of ``story`` (of any run), refused ones included, oldest first."""
         rows = self._read(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE story = ? ORDER BY id", (story,))
         return [_version(r) for r in rows]
+
+    def groups(self, story: str) -> list[Group]:
+        """The story's saves grouped by content, in one query (a window over the groups): what a summary needs,
+        without reading every version."""
+        rows = self._read(
+            f"SELECT {_VERSION_COLUMNS}, total, rank FROM (SELECT {_VERSION_COLUMNS}, "
+            "SUM(seconds) OVER (PARTITION BY key, source) AS total, "
+            "ROW_NUMBER() OVER (PARTITION BY key, source ORDER BY number IS NULL, number DESC) AS rank "
+            "FROM versions WHERE story = ?) WHERE rank = 1 ORDER BY key, source",
+            (story,),
+        )
+        out = []
+        for row in rows:
+            v = _version(row[:14])
+            out.append(Group(v.key, v.source, float(row[14]), v if v.number is not None else None))
+        return out
 
     def comment(self, story: str, slot: Slot, text: str, reviewer: str) -> Comment:
         if not text.strip():
