@@ -224,7 +224,6 @@ def list_models(search_dirs: tuple[Path, ...] = (Path("models"),)) -> list[Model
 
     found: list[ModelListing] = []
     try:
-
         cache = scan_cache_dir()
         for repo in cache.repos:
             if repo.repo_type != "model":
