@@ -19,7 +19,7 @@ import pytest
 from aligner.pipeline import run_story
 from aligner.reading.reader import read_document
 from aligner.results.rundir import read_run, write_run
-from aligner.review.effort import EffortSummary, hter, slots
+from aligner.review.effort import EffortSummary, bead_efforts, hter, slots
 from aligner.store import Slot, SqliteStore, bead_key
 from aligner.translation import make_translator
 from aligner.translation.memory import MemoryTranslator, TranslationMemory
@@ -326,6 +326,8 @@ def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
     (stories / "a.en.txt").write_text("The president spoke. He promised reforms.\n", encoding="utf-8")
     (stories / "b.txt").write_text("Les marchés ont chuté.\n", encoding="utf-8")
     (stories / "b.en.txt").write_text("Markets fell.\n", encoding="utf-8")
+    (stories / "c.txt").write_text("Il pleut. Il fait froid. Le vent souffle.\n", encoding="utf-8")  # nobody reviews c
+    (stories / "c.en.txt").write_text("It is raining. It is cold. The wind blows.\n", encoding="utf-8")
     run_batch(iter_stories(stories), tmp_path / "out", Sequential(CountingTranslator()))
     store = SqliteStore(tmp_path / "out" / "review.sqlite")
     a, b = (slots(read_run(tmp_path / "out" / "stories" / s)) for s in "ab")
@@ -336,20 +338,24 @@ def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
     store.save("b", gone, base=0, text="From an earlier run.", status="confirmed", reviewer="s", seconds=7)
     store.close()
     with running(tmp_path / "out") as (url, review):
-        assert review.site.batch and review.site.order == ["a", "b"]
+        assert review.site.batch and review.site.order == ["a", "b", "c"]
         with urllib.request.urlopen(url + "api/summary", timeout=10) as response:
             summary = json.loads(response.read())
         with urllib.request.urlopen(url, timeout=10) as response:
             index = response.read().decode()
-    a, b = summary["stories"]
+    a, b, c = summary["stories"]
     total = summary["total"]
     for key in ("beads", "confirmed", "edited", "rejected", "words_post_edited"):
-        assert total[key] == a[key] + b[key]
+        assert total[key] == a[key] + b[key] + c[key]
+    # the story nobody saved on is summed without its bead rows: the same figures as from its rows
+    c_rows = bead_efforts(read_run(tmp_path / "out" / "stories" / "c"), [], [])
+    assert len(c_rows) == 3 and c == {"id": "c", **EffortSummary.of(c_rows).to_json()}
     assert (total["confirmed"], total["edited"], total["words_post_edited"], total["seconds"]) == (2, 1, 8, 10.0)
     mts = ["LE PRÉSIDENT A PARLÉ.", "IL A PROMIS DES RÉFORMES.", "LES MARCHÉS ONT CHUTÉ."]
     posts = ["The president spoke.", "He promised reforms.", "Markets fell."]
     assert total["mean_hter"] == round(sum(hter(m, p) for m, p in zip(mts, posts)) / 3, 4)  # over beads, not stories
     assert 'href="story/a"' in index and "1/2 confirmed" in index and "1/1 confirmed" in index
+    assert "0/3 confirmed" in index
 
 
 @needs_shared

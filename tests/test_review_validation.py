@@ -189,7 +189,7 @@ def test_a_slow_database_never_blocks_the_other_requests(run: Path, slow: str) -
     with running(run) as (url, review):
         answered = threading.Event()
         entered = threading.Event()
-        real_groups, real_save = review.store.groups, review.store.save
+        real_groups, real_save, real_stamps = review.store.groups, review.store.save, review.store.stamps
 
         def wait() -> None:
             entered.set()
@@ -204,8 +204,13 @@ def test_a_slow_database_never_blocks_the_other_requests(run: Path, slow: str) -
             wait()
             return real_save(*args, **kwargs)
 
+        def stamps() -> Any:
+            wait()
+            return real_stamps()
+
         review.store.groups = groups  # type: ignore[method-assign]
         review.store.save = save  # type: ignore[method-assign]
+        review.store.stamps = stamps  # type: ignore[method-assign]
         review._efforts._items.clear()  # no cached efforts: the slow request reads the database
         results: list[int] = []
 

@@ -134,18 +134,13 @@ def _expansions(mt: str) -> set[str]:
     return out
 
 
-def check_names(source: str, mt: str) -> Flag | None:
-    """Proper names and acronyms of the source (capitalised, not sentence-initial; or ALL CAPS) that the MT lacks
-    in any form (see the module's docstring). Capitalised words joined by de, du, la… make one name: it is present
-    when any of its words is (Plateau du Golan → Golan Heights, Prix Nobel → Nobel laureates). An acronym is present
-    as itself, as an English acronym the source does not have (PDG → CEO, NTIC → ICT: counted one for one), or
-    spelt out (RDC → Democratic Republic of Congo, GP → Grand Prix)."""
+@lru_cache(maxsize=8192)
+def _source_names(source: str) -> tuple[tuple[str, ...], ...] | None:
+    """The source's names, each a tuple of the capitalised words that make it (see ``check_names``), or None for a
+    header in capitals; read once per source sentence (a bead is checked again on every save of its post-edit)."""
     letters = [c for c in source if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
-        return None  # a header in capitals: every word looks like an acronym
-    mt_fold = _fold(mt)
-    mt_words = set(re.findall(r"\w+", mt_fold))
-    mt_names = {_spelling(w) for w in re.findall(r"[^\W\d_]+", mt) if len(w) >= 4 and w[0].isupper()}
+        return None
     groups: list[list[tuple[int, int, str]]] = []
     for m in _CAPITAL.finditer(source):
         name = m.group(1)
@@ -163,10 +158,29 @@ def check_names(source: str, mt: str) -> Flag | None:
             groups[-1].append((m.start(1), m.end(1), name))
         else:
             groups.append([(m.start(1), m.end(1), name)])
+    return tuple(tuple(n for _, _, n in group) for group in groups)
+
+
+@lru_cache(maxsize=8192)
+def _source_acronyms(source: str) -> frozenset[str]:
+    return frozenset(_ACRONYM.findall(source))
+
+
+def check_names(source: str, mt: str) -> Flag | None:
+    """Proper names and acronyms of the source (capitalised, not sentence-initial; or ALL CAPS) that the MT lacks
+    in any form (see the module's docstring). Capitalised words joined by de, du, la… make one name: it is present
+    when any of its words is (Plateau du Golan → Golan Heights, Prix Nobel → Nobel laureates). An acronym is present
+    as itself, as an English acronym the source does not have (PDG → CEO, NTIC → ICT: counted one for one), or
+    spelt out (RDC → Democratic Republic of Congo, GP → Grand Prix)."""
+    groups = _source_names(source)
+    if groups is None:
+        return None  # a header in capitals: every word looks like an acronym
+    mt_fold = _fold(mt)
+    mt_words = set(re.findall(r"\w+", mt_fold))
+    mt_names = {_spelling(w) for w in re.findall(r"[^\W\d_]+", mt) if len(w) >= 4 and w[0].isupper()}
     missing = []
     acronyms = []
-    for group in groups:
-        names = [n for _, _, n in group]
+    for names in groups:
         if any(_present(n, mt_fold, mt_words, mt_names) for n in names):
             continue
         if names[0].isupper() and len(names[0]) >= 2:
@@ -174,7 +188,7 @@ def check_names(source: str, mt: str) -> Flag | None:
         else:
             missing.append(" ".join(names))
     if acronyms:
-        source_acronyms = set(_ACRONYM.findall(source))
+        source_acronyms = _source_acronyms(source)
         english = [a for a in _ACRONYM.findall(mt) if a not in source_acronyms]
         spelt = _expansions(mt)
         left = [a for a in acronyms if "".join(sorted(a)) not in spelt]

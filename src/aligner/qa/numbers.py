@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from ..results import Flag
 
@@ -456,12 +457,19 @@ def _converted(a: Quantity, b: Quantity) -> bool:
     return any(abs(ratio / f - 1) <= 0.04 for f in _CONVERSIONS)
 
 
+@lru_cache(maxsize=8192)
+def _read(text: str, lang: str) -> tuple[tuple[Clock, ...], tuple[Quantity, ...], tuple[Quantity, ...]]:
+    """The text's times of day, figures and spelled-out numbers, read once per text: the review server checks every
+    save of a bead against the same French sentence."""
+    found, rest = clocks(_normalise(text, lang), lang)
+    return tuple(found), tuple(figures(rest, lang)), tuple(spelled(rest, lang))
+
+
 def compare(source: str, mt: str) -> tuple[list[str], list[str]]:
     """(figures of the source missing from the MT, figures of the MT not in the source), as written."""
-    src_clocks, src_rest = clocks(_normalise(source, "fr"), "fr")
-    mt_clocks, mt_rest = clocks(_normalise(mt, "en"), "en")
-    src, out = figures(src_rest, "fr"), figures(mt_rest, "en")
-    src_soft, out_soft = spelled(src_rest, "fr"), spelled(mt_rest, "en")
+    (src_clocks_, src_, src_soft_), (mt_clocks_, out_, out_soft_) = _read(source, "fr"), _read(mt, "en")
+    src_clocks, src, src_soft = list(src_clocks_), list(src_), list(src_soft_)  # copies: the matching pops from them
+    mt_clocks, out, out_soft = list(mt_clocks_), list(out_), list(out_soft_)
 
     missing_clocks: list[Clock] = []
     for clock in [c for c in src_clocks if not c.soft]:

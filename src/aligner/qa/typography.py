@@ -135,11 +135,19 @@ def repeats(text: str) -> list[tuple[int, int, str]]:
     return sorted(found.values(), key=lambda r: (-r[0] * r[1], r[0]))
 
 
+@lru_cache(maxsize=8192)
+def _source_repeats(source: str) -> tuple[frozenset[tuple[int, int]], str]:
+    """The source's repeat shapes and its word runs as one text, read once per source sentence (a bead is checked
+    again on every save of its post-edit)."""
+    return frozenset((size, times) for size, times, _ in repeats(source)), " | ".join(
+        " ".join(r) for r in _runs(source)
+    )
+
+
 def check_repetition(source: str, mt: str) -> list[Flag]:
     """``repetition`` (error): a phrase of 2–6 words twice in a row, or anything three times; ``repeated-word``
     (warning): one word twice in a row. Not when the source repeats itself the same way ("très très")."""
-    source_shapes = {(size, times) for size, times, _ in repeats(source)}
-    source_text = " | ".join(" ".join(r) for r in _runs(source))
+    source_shapes, source_text = _source_repeats(source)
     flags: list[Flag] = []
     phrases = []
     words = []

@@ -20,6 +20,7 @@ What it cannot see: a copied French word without an accent that is not a functio
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..results import Flag
 
@@ -77,9 +78,15 @@ def _is_french(part: str) -> bool:
     return low in FRENCH_ONLY or (bool(_ACCENT.search(low)) and low not in LOANWORDS)
 
 
+@lru_cache(maxsize=8192)
+def _words(source: str) -> frozenset[str]:
+    """The source's words, lower-cased: read once per sentence (a bead is checked again on every save)."""
+    return frozenset(w.lower() for w in re.findall(r"[^\W\d_]+", source))
+
+
 def french_words(source: str, mt: str) -> list[str]:
     """The words of ``mt`` that are French left untranslated (see the module's docstring), in order."""
-    source_words = {w.lower() for w in re.findall(r"[^\W\d_]+", source)}
+    source_words = _words(source)
     text = _LOANS.sub(lambda m: " " * len(m.group(0)), mt)  # "vis-à-vis", also as "vis - à - vis"
     text = re.sub(r"\b([A-ZÀ-Ý][^\W\d_]*)\s+-\s+(?=[^\W\d_])", r"\1-", text)  # "Belle - île": a name, spaced
     # a short title in quotes, capitalised and copied from the source, is kept in French on purpose

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from ..alignment.beads import Alignment, Bead
@@ -113,7 +114,7 @@ class Identity:
         out = [name for name, mine, theirs in names if mine != theirs]
         return out + (["settings"] if self.settings != other.settings else [])
 
-    @property
+    @cached_property  # computed once: every save in the review server records it
     def digest(self) -> str:
         """One short hex id of the whole identity (16 hex digits), e.g. to tell runs of one story apart."""
         return _digest([self.source, self.reference, self.settings])[:16]

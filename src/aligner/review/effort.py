@@ -16,7 +16,7 @@ category and severity.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -106,10 +106,18 @@ class BeadEffort:
         }
 
 
-def bead_efforts(result: RunResult, groups: Sequence[Group], annotations: Iterable[Annotation]) -> list[BeadEffort]:
+def bead_efforts(
+    result: RunResult,
+    groups: Sequence[Group],
+    annotations: Iterable[Annotation],
+    *,
+    places: Sequence[Slot] | None = None,
+) -> list[BeadEffort]:
     """One row per bead of ``result``, from the story's saves grouped by content (``ReviewStore.groups``: any run's)
-    and its annotations; each bead counts only the saves and annotations of its own content."""
-    places = slots(result)
+    and its annotations; each bead counts only the saves and annotations of its own content. ``places``: the
+    result's ``slots`` when the caller holds them already."""
+    if places is None:
+        places = slots(result)
     mine = of_slots(places, groups)
     errors = of_slots(places, annotations)
     this_run = run_id(result)
@@ -154,27 +162,80 @@ class EffortSummary:
     mean_hter: float | None
     seconds_per_word: float | None
     errors: tuple[tuple[str, str, int], ...]  # (category, severity, count)
+    # what the means are made of, so that summaries add up (``combine``) without the rows
+    hters: tuple[float, ...] = field(default=(), repr=False)
+    bead_seconds: tuple[float, ...] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, rows: Sequence[BeadEffort]) -> EffortSummary:
-        post = [r for r in rows if r.hter is not None]
-        words = sum(r.words for r in rows)
-        seconds = round(sum(r.seconds for r in rows), 3)
         counts: dict[tuple[str, str], int] = {}
         for r in rows:
             for e in r.errors:
                 counts[e] = counts.get(e, 0) + 1
-        return cls(
+        return cls._made(
             len(rows),
             sum(r.status == "confirmed" for r in rows),
             sum(r.status == "confirmed" and any(f[1] == "error" for f in r.flags) for r in rows),
             sum(r.status == "edited" for r in rows),
             sum(r.status == "rejected" for r in rows),
+            sum(r.words for r in rows),
+            tuple(r.hter for r in rows if r.hter is not None),
+            tuple(r.seconds for r in rows if r.seconds),  # zeros add nothing
+            counts,
+        )
+
+    @classmethod
+    def unreviewed(cls, beads: int) -> EffortSummary:
+        """A story of ``beads`` beads nobody has saved anything on (what ``of`` gives for its rows)."""
+        return cls._made(beads, 0, 0, 0, 0, 0, (), (), {})
+
+    @classmethod
+    def combine(cls, parts: Iterable[EffortSummary]) -> EffortSummary:
+        """The summary of all the parts' rows together: equal to ``of`` over the concatenated rows."""
+        parts = list(parts)
+        counts: dict[tuple[str, str], int] = {}
+        for part in parts:
+            for c, s, n in part.errors:
+                counts[c, s] = counts.get((c, s), 0) + n
+        return cls._made(
+            sum(p.beads for p in parts),
+            sum(p.confirmed for p in parts),
+            sum(p.confirmed_with_errors for p in parts),
+            sum(p.edited for p in parts),
+            sum(p.rejected for p in parts),
+            sum(p.words for p in parts),
+            tuple(h for p in parts for h in p.hters),
+            tuple(x for p in parts for x in p.bead_seconds),
+            counts,
+        )
+
+    @classmethod
+    def _made(
+        cls,
+        beads: int,
+        confirmed: int,
+        confirmed_with_errors: int,
+        edited: int,
+        rejected: int,
+        words: int,
+        hters: tuple[float, ...],
+        bead_seconds: tuple[float, ...],
+        counts: dict[tuple[str, str], int],
+    ) -> EffortSummary:
+        seconds = round(sum(bead_seconds), 3)
+        return cls(
+            beads,
+            confirmed,
+            confirmed_with_errors,
+            edited,
+            rejected,
             words,
             seconds,
-            rounded(sum(r.hter for r in post if r.hter is not None) / len(post)) if post else None,
+            rounded(sum(hters) / len(hters)) if hters else None,
             rounded(seconds / words) if words else None,
             tuple((c, s, n) for (c, s), n in sorted(counts.items())),
+            hters,
+            bead_seconds,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, MutableMapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -41,7 +42,7 @@ from ..qa import flag_text
 from ..reading.reader import STORY_ID
 from ..results import RunResult, StorySummary
 from ..results.report import ReviewState, asset, index_rows, live_page, render, render_story_page
-from ..results.rundir import read_run, story_summary
+from ..results.rundir import read_run
 from ..store import Annotation, ReviewStore, Slot, Version, check_annotation, of_slots
 from .effort import BeadEffort, EffortSummary, bead_efforts, run_id, slots, text_flags
 
@@ -58,6 +59,9 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+_SECURITY_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+_SECURITY_NAMES = frozenset(k for k, _ in _SECURITY_RAW)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -96,6 +100,14 @@ def _file_stamp(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A story's run as the server holds it: the result and each bead's slot (number, content key, source)."""
+
+    result: RunResult
+    slots: tuple[Slot, ...]
+
+
 @dataclass
 class Site:
     """The reviewed directory: a run directory (one story) or a batch output (many), and its stories' runs."""
@@ -112,14 +124,33 @@ class Site:
     def stamp(self, story: str) -> tuple[int, int, int]:
         return _file_stamp(self.runs[story] / "result.json")
 
+    def loaded(self, story: str) -> Loaded:
+        """The story's run and its beads' content keys, read together once per version of its ``result.json`` (so
+        a save never pairs one version's result with another's keys, and never hashes every bead again)."""
+
+        def load() -> Loaded:
+            result = read_run(self.runs[story])
+            return Loaded(result, tuple(slots(result)))
+
+        return self._results.get(story, self.stamp(story), load)
+
     def result(self, story: str) -> RunResult:
-        return self._results.get(story, self.stamp(story), lambda: read_run(self.runs[story]))
+        return self.loaded(story).result
 
     def summary(self, story: str) -> StorySummary:
         """The story's summary line (scores, flags), read once per version of its ``result.json``."""
-        if not self.batch:
-            return StorySummary.of(self.result(story))
-        return self._summaries.get(story, self.stamp(story), lambda: story_summary(story, self.root))
+        return self._line(story)[0]
+
+    def beads(self, story: str) -> int:
+        """How many beads the story has (0 for a story that failed)."""
+        return self._line(story)[1]
+
+    def _line(self, story: str) -> tuple[StorySummary, int]:
+        def make() -> tuple[StorySummary, int]:
+            result = self.result(story) if not self.batch else read_run(self.runs[story])  # a batch's: not kept
+            return StorySummary.of(result), len(result.beads)
+
+        return self._summaries.get(story, self.stamp(story), make)
 
 
 def open_site(root: str | Path) -> Site:
@@ -211,10 +242,11 @@ class Review:
     store: ReviewStore
     reviewer: str
     memory: Any = None  # aligner.translation.memory.TranslationMemory for suggestions, or None
-    _efforts: _Cache = field(default_factory=lambda: _Cache(100_000), compare=False)
+    _efforts: _Cache = field(default_factory=lambda: _Cache(1_000), compare=False)  # the stories being reviewed
+    _effort_lines: _Cache = field(default_factory=lambda: _Cache(100_000), compare=False)  # one summary per story
 
-    def slots(self, story: str) -> list[Slot]:
-        return slots(self.site.result(story))
+    def slots(self, story: str) -> tuple[Slot, ...]:
+        return self.site.loaded(story).slots
 
     def efforts(self, story: str, stamp: tuple[int, int, int] | None = None) -> list[BeadEffort]:
         """The story's bead rows; cached until its ``result.json`` or its review rows change (``stamp``: the
@@ -224,18 +256,33 @@ class Review:
         key = (self.site.stamp(story), stamp)
 
         def make() -> list[BeadEffort]:
-            result = self.site.result(story)
-            return bead_efforts(result, self.store.groups(story), self.store.annotations(story))
+            loaded = self.site.loaded(story)
+            groups, annotations = self.store.groups(story), self.store.annotations(story)
+            return bead_efforts(loaded.result, groups, annotations, places=loaded.slots)
 
         return self._efforts.get(story, key, make)
 
-    def all_efforts(self) -> dict[str, list[BeadEffort]]:
+    def _effort_line(self, story: str, stamp: tuple[int, int, int]) -> EffortSummary:
+        return EffortSummary.of(self.efforts(story, stamp))
+
+    def effort_summaries(self) -> dict[str, EffortSummary]:
+        """Every story's effort summary, in the directory's order. A story nobody has saved on needs no reading of
+        its run (its bead count comes with its summary line); the others are cached until their run or review
+        changes, so reloading a batch's index under saves recomputes only the stories being saved."""
         stamps = self.store.stamps()
-        return {s: self.efforts(s, stamps.get(s, (0, 0, 0))) for s in self.site.order}
+        out = {}
+        for story in self.site.order:
+            stamp = stamps.get(story)
+            if stamp is None:
+                out[story] = EffortSummary.unreviewed(self.site.beads(story))
+                continue
+            key = (self.site.stamp(story), stamp)
+            out[story] = self._effort_lines.get(story, key, partial(self._effort_line, story, stamp))
+        return out
 
     def state(self, story: str) -> ReviewState:
-        result = self.site.result(story)
-        places = slots(result)
+        loaded = self.site.loaded(story)
+        result, places = loaded.result, loaded.slots
         current = self.store.current(story, places)
         notes = of_slots(places, self.store.comments(story))
         comments = {k: tuple(f"{c.reviewer}: {c.text}" for c in cs) for k, cs in notes.items()}
@@ -278,12 +325,10 @@ def effort_line(s: EffortSummary) -> str:
 
 def summary_json(review: Review) -> dict[str, Any]:
     """Effort per story and for the whole directory, every figure summed from the bead rows."""
-    stories = []
-    everything: list[BeadEffort] = []
-    for story, rows in review.all_efforts().items():
-        everything.extend(rows)
-        stories.append({"id": story, **EffortSummary.of(rows).to_json()})
-    return {"schema": "aligner.review-summary/2", "stories": stories, "total": EffortSummary.of(everything).to_json()}
+    parts = review.effort_summaries()
+    stories = [{"id": story, **s.to_json()} for story, s in parts.items()]
+    total = EffortSummary.combine(parts.values()).to_json()
+    return {"schema": "aligner.review-summary/2", "stories": stories, "total": total}
 
 
 def _flags_json(flags: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
@@ -351,14 +396,14 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
     def index(request: Request) -> Response:
         if not site.batch:
             return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
-        efforts = review.all_efforts()
+        efforts = review.effort_summaries()
         rows = index_rows([site.summary(s) for s in site.order], link="story/{id}")
         for row in rows:
-            e = EffortSummary.of(efforts[row["id"]])
+            e = efforts[row["id"]]
             row["progress"] = f"{e.confirmed}/{e.beads} confirmed"
             row["hter"] = "–" if e.mean_hter is None else f"{e.mean_hter:.1f}"
             row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
-        total = EffortSummary.of([r for rows_ in efforts.values() for r in rows_])
+        total = EffortSummary.combine(efforts.values())
         page = live_page(f"review: {site.root.name}", base="")
         html = render(
             "index.html", page=page, stories=rows, count=len(rows), live=True, review={"summary": effort_line(total)}
@@ -393,17 +438,18 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
 
     async def save(request: Request) -> Response:
         story = story_of(request)
-        bead = await run_in_threadpool(bead_of, request, story)
         obj = await body(request, SaveBody)
         reviewer = reviewer_of(obj)
 
-        def work() -> Response:
-            result = site.result(story)
+        def work() -> Response:  # one hop to the thread pool per save: the bead's bounds are checked there too
+            bead = bead_of(request, story)
+            loaded = site.loaded(story)
+            result = loaded.result
             flags = flag_text(result, bead, obj.text) if obj.status in ("edited", "confirmed") else result.flags[bead]
             try:
                 saved = review.store.save(
                     story,
-                    slots(result)[bead],
+                    loaded.slots[bead],
                     base=obj.base,
                     text=obj.text,
                     status=obj.status,
@@ -531,7 +577,6 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from starlette.datastructures import MutableHeaders
         from starlette.requests import Request
 
         request = Request(scope)
@@ -556,14 +601,15 @@ class Guard:
                 return
 
         async def with_headers(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-                headers["Cache-Control"] = headers.get("Cache-Control", "no-store")
+            if message["type"] == "http.response.start":  # raw header pairs: this runs on every response
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in _SECURITY_NAMES]
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                headers += _SECURITY_RAW
                 if set_cookie and self.token is not None:
                     cookie = f"{self.cookie(scope)}={self.token}; HttpOnly; SameSite=Strict; Path=/"
-                    headers.append("Set-Cookie", cookie)
+                    headers.append((b"set-cookie", cookie.encode("latin-1")))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -612,5 +658,8 @@ def serve(
     app = create_app(review, token=token, allowed_hosts=allowed)
     shown = f"[{host}]" if ":" in host else host
     announce(f"http://{shown}:{bound}/" + (f"?token={token}" if token else ""))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    # no proxy headers: the server is reached directly, and a client's X-Forwarded-For is not to be trusted
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, timeout_graceful_shutdown=2, proxy_headers=False
+    )
     uvicorn.Server(config).run(sockets=[sock])

@@ -302,12 +302,16 @@ _VERSION_COLUMNS = (
 
 
 class SqliteStore:
-    """``ReviewStore`` in one SQLite file (WAL). Safe to share between threads of one process."""
+    """``ReviewStore`` in one SQLite file (WAL). Safe to share between threads of one process: writes go through one
+    connection, one at a time; each thread reads through a connection of its own (WAL readers never wait for the
+    writer or for each other), so a summary reading a story's history never holds up a save."""
 
     def __init__(self, path: str | Path, *, _connection: sqlite3.Connection | None = None) -> None:
         self.path = Path(path)
         self.readonly = _connection is not None
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         if _connection is not None:
             self._db = _connection
             return
@@ -394,7 +398,23 @@ class SqliteStore:
                     self._db.execute("ROLLBACK")
                 raise
 
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's reading connection (None for a store opened read-only: its one connection is shared)."""
+        if self.readonly:
+            return None
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
+            db.execute("PRAGMA query_only=ON")
+            with self._lock:
+                self._readers.append(db)
+            self._local.db = db
+        return db
+
     def _read(self, sql: str, args: Sequence[object]) -> list[Any]:
+        db = self._reader()
+        if db is not None:
+            return db.execute(sql, args).fetchall()
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
@@ -460,6 +480,9 @@ class SqliteStore:
 
     def history(self, story: str, slot: Slot) -> list[Version]:
         """Every save of the bead of ``slot`` (its content), refused ones included, oldest first."""
+        db = self._reader()
+        if db is not None:
+            return self._slot_versions(db, story, slot)
         with self._lock:
             return self._slot_versions(self._db, story, slot)
 
@@ -552,6 +575,9 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
             self._db.close()
 
 
