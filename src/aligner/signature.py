@@ -12,6 +12,7 @@ may contain them), so ``Signature.parse(s.render()) == s`` for every signature.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 
 from .errors import InputError
@@ -131,6 +132,7 @@ def score_signature(sacrebleu: str, ours: Signature) -> str:
     return f"{sacrebleu}|{rendered}" if rendered and sacrebleu else (sacrebleu or rendered)
 
 
+@lru_cache(maxsize=4096)  # a result.json repeats a handful of signatures on every score: parse each once
 def split_score_signature(text: str) -> tuple[str, Signature]:
     """(sacreBLEU's signature, ours) from a full score signature: ours start at the first key that is ours
     and that follows sacreBLEU's ``version``."""
