@@ -566,3 +566,30 @@ def test_bucket_labels_match_the_reference_implementation() -> None:
 
     assert LENGTH_EDGES == (1, 10, 20, 30, 40)
     assert [f"{lo}-{hi - 1}" for lo, hi in pairwise(LENGTH_EDGES)] == ["1-9", "10-19", "20-29", "30-39"]
+
+
+def test_edit_scores_of_many_pairs_are_sacrebleus_sentence_scores_of_each() -> None:
+    """Scored together (one statistics pass), each pair keeps its own sentence TER and chrF: nothing of one segment
+    leaks into another's counts, and two empty texts stay (0, 100) wherever they sit in the list."""
+    from aligner.scoring.metrics import edit_scores_of
+
+    pairs = [
+        ("The president spoke on Monday.", "The president spoke on Monday."),
+        ("", ""),
+        ("Markets fell sharply after the vote.", "Markets dropped sharply after the vote in parliament."),
+        ("Il pleut.", "It is raining."),
+        ("   ", ""),
+        ("a a a a b b b", "b b b a a a a"),
+        ("The president spoke on Monday.", "The president spoke on Monday."),  # a repeat scores the same
+        ("Nothing here", ""),
+    ]
+    expected = []
+    for hyp, ref in pairs:
+        if not hyp.strip() and not ref.strip():
+            expected.append((0.0, 100.0))
+        else:
+            expected.append(
+                (rounded(TER().sentence_score(hyp, [ref]).score), rounded(CHRF().sentence_score(hyp, [ref]).score))
+            )
+    assert edit_scores_of(pairs) == expected
+    assert edit_scores_of([]) == []

@@ -15,14 +15,15 @@ category and severity.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ..qa import flag_text
 from ..results import RunResult, rounded
-from ..scoring.metrics import edit_scores
+from ..scoring.metrics import edit_scores_of
 from ..store import Annotation, FlagRow, Group, Slot, Version, bead_key, of_slots
 
 
@@ -54,11 +55,35 @@ def text_flags(result: RunResult, bead: int, version: Version | None) -> tuple[F
     return tuple((f.code, f.severity, f.reason) for f in flag_text(result, bead, version.text))
 
 
-@lru_cache(maxsize=65_536)
+class _EditScores:
+    """(HTER, chrF) of (MT, post-edit) pairs, each computed once and kept (the most recent 65,536): a story's efforts
+    are recomputed after every save to it, and only the pairs saved since are new; those are scored together."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._known: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[float, float]]:
+        with self._lock:
+            new = list(dict.fromkeys(p for p in pairs if p not in self._known))
+        scored = dict(zip(new, edit_scores_of(new))) if new else {}  # outside the lock: scoring takes a while
+        with self._lock:
+            self._known.update(scored)
+            out = [scored[p] if p in scored else self._known[p] for p in pairs]
+            for p in pairs:
+                if p in self._known:
+                    self._known.move_to_end(p)
+            while len(self._known) > self.size:
+                self._known.popitem(last=False)
+        return out
+
+
+_SCORES = _EditScores(65_536)
+
+
 def _edit_scores(mt: str, post_edit: str) -> tuple[float, float]:
-    """(HTER, chrF) of a pair, computed once: a story's efforts are recomputed after every save to it, and only the
-    saved bead's pair is new."""
-    return edit_scores(mt, post_edit)
+    return _SCORES.of([(mt, post_edit)])[0]
 
 
 def hter(mt: str, post_edit: str) -> float:
@@ -121,14 +146,19 @@ def bead_efforts(
     mine = of_slots(places, groups)
     errors = of_slots(places, annotations)
     this_run = run_id(result)
-    rows = []
+    beads = []
     for k, texts in enumerate(result.all_texts()):
         saves: list[Group] = mine.get(k, [])
         accepted = [g.latest for g in saves if g.latest is not None]
         v = max(accepted, key=lambda v: v.number or 0) if accepted else None
         status = v.status if v is not None else "new"
         post = v.text if v is not None and status in ("edited", "confirmed") else None
-        ter, chrf_ = _edit_scores(texts.mt, post) if post is not None else (None, None)
+        beads.append((k, texts, saves, v, status, post))
+    edited = [(texts.mt, post) for _, texts, _, _, _, post in beads if post is not None]
+    scores = iter(_SCORES.of(edited))
+    rows = []
+    for k, texts, saves, v, status, post in beads:
+        ter, chrf_ = next(scores) if post is not None else (None, None)
         rows.append(
             BeadEffort(
                 result.source.id,

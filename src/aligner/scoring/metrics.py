@@ -255,6 +255,22 @@ def score_document(
     return DocumentScores(document, beads, per_bead, per_paragraph, _length_buckets(refs, stats), worst(per_bead))
 
 
+def edit_scores_of(pairs: Sequence[tuple[str, str]]) -> list[tuple[float, float]]:
+    """``edit_scores`` of each (hypothesis, reference) pair, the statistics extracted in one pass (numpy's per-call
+    cost is paid once for all pairs: a review summary scores every bead saved since it was last made)."""
+    out: list[tuple[float, float] | None] = [
+        (0.0, 100.0) if not h.strip() and not r.strip() else None for h, r in pairs
+    ]
+    todo = [k for k, v in enumerate(out) if v is None]
+    if todo:
+        stats = _SegmentStatistics.extract(
+            [pairs[k][0] for k in todo], [pairs[k][1] for k in todo], chrfpp=False, ter=True
+        )
+        for i, k in enumerate(todo):
+            out[k] = (rounded(stats.score("ter", [i]).score), rounded(stats.score("chrf", [i]).score))
+    return [v for v in out if v is not None]
+
+
 def edit_scores(hyp: str, ref: str) -> tuple[float, float]:
     """(TER, chrF) of one hypothesis against one reference (HTER when ``ref`` is a post-edit of ``hyp``), equal to
     sacreBLEU's ``TER().sentence_score`` and ``CHRF().sentence_score`` (pinned in tests/test_review_store.py) but
