@@ -246,3 +246,94 @@ def test_bad_xlsx(tmp_path: Path) -> None:
     book.save(tmp_path / "nolocale.xlsx")
     with pytest.raises(InputError, match=r"nolocale\.xlsx: the header row has no French column: name the columns"):
         load_glossary(tmp_path / "nolocale.xlsx")
+
+
+# ----------------------------------------------------------------------------------------------- export
+
+TBX_DIR = Path(__file__).resolve().parent / "data" / "tbx"
+VENDORED = {
+    "TBXcoreStructV03.rng": "e91e89f82e69fe42f3bdad6f2cd8ab2dbdcdd73c7bd63ab2bfa417262054e461",
+    "TBX-Basic_DCA.sch": "0584301b1afdd855e6a325d6e6945dc86a86f1dce265e61ed362227a8149907f",
+    "TBX-Basic_DCA.xslt1-for-lxml.sch": "1ed3fb8836214e869997e30ed12bd4d37aaa46ea63b910bb2160cab32d26bf7d",
+    "Example_Astronomy_DCA_VALID.tbx": "0edfdba94a1391d1416c14ff3943086e3fbcf9858147e0a0972df37718194988",
+}
+
+DESK = Glossary.of(
+    [
+        Entry("Kiev", ("Kyiv",), (), ("Kiev",), False, "Ukrainian spelling since 2019 & <AP style>"),
+        Entry("Organisation des Nations unies", ("United Nations",), ("U.N.", "UN"), ("UNO",)),
+        Entry("ONU", ("U.N.",), ("UN",), case_sensitive=True),
+        Entry("cosmodrome", ("spaceport",)),
+        Entry("Kiev", (), forbidden=("Kiew",)),  # only says what not to write
+    ],
+    "desk.tsv",
+)
+
+
+def tbx_problems(data: bytes) -> list[str]:
+    """Why ``data`` is not valid TBX-Basic (DCA): the core RNG's errors, then the dialect Schematron's."""
+    from lxml import etree, isoschematron
+
+    doc = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+    rng = etree.RelaxNG(etree.parse(str(TBX_DIR / "TBXcoreStructV03.rng")))
+    sch = isoschematron.Schematron(etree.parse(str(TBX_DIR / "TBX-Basic_DCA.xslt1-for-lxml.sch")))
+    problems = [] if rng.validate(doc) else [f"rng: {e.message}" for e in rng.error_log]
+    if not sch.validate(doc):
+        problems += [f"sch: {e.message}" for e in sch.error_log]
+    return problems
+
+
+def test_vendored_tbx_schemas_match_this_readme() -> None:
+    readme = (TBX_DIR / "README.md").read_text(encoding="utf-8")
+    for name, digest in VENDORED.items():
+        assert hashlib.sha256((TBX_DIR / name).read_bytes()).hexdigest() == digest
+        assert digest in readme
+
+
+def test_the_validator_accepts_the_official_example_and_rejects_broken_documents() -> None:
+    example = (TBX_DIR / "Example_Astronomy_DCA_VALID.tbx").read_bytes()
+    assert tbx_problems(example) == []
+    wrong_type = example.replace(b'type="partOfSpeech"', b'type="colour"', 1)
+    assert any("Permitted type value(s)" in p for p in tbx_problems(wrong_type))
+    no_style = example.replace(b'style="dca" ', b"", 1)
+    assert tbx_problems(no_style)
+
+
+def test_tbx_export_is_valid_tbx_basic_and_round_trips(tmp_path: Path) -> None:
+    from aligner.terms import write_tbx
+
+    path = tmp_path / "desk.tbx"
+    write_tbx(DESK, path)
+    assert tbx_problems(path.read_bytes()) == []
+    assert load_glossary(path).entries == DESK.entries
+
+
+def test_tbx_basic_import_export_round_trip(tmp_path: Path) -> None:
+    from aligner.terms import write_tbx
+
+    original = load_glossary(write(tmp_path, "desk.tbx", TBX_BASIC))
+    write_tbx(original, tmp_path / "again.tbx")
+    assert tbx_problems((tmp_path / "again.tbx").read_bytes()) == []
+    assert load_glossary(tmp_path / "again.tbx").entries == original.entries
+
+
+def test_tbx_2008_import_exports_as_tbx_basic(tmp_path: Path) -> None:
+    from aligner.terms import write_tbx
+
+    old = load_glossary(write(tmp_path, "old.tbx", TBX_2008))
+    write_tbx(old, tmp_path / "new.tbx")
+    assert tbx_problems((tmp_path / "new.tbx").read_bytes()) == []
+    assert load_glossary(tmp_path / "new.tbx").entries == old.entries
+
+
+@pytest.mark.parametrize("name", ["desk.csv", "desk.tsv"])
+def test_csv_export_round_trips(tmp_path: Path, name: str) -> None:
+    from aligner.terms import write_csv
+
+    write_csv(DESK, tmp_path / name)
+    text = (tmp_path / name).read_text(encoding="utf-8")
+    delimiter = "," if name.endswith(".csv") else "\t"
+    assert text.splitlines()[0] == delimiter.join(
+        ["source", "target", "note", "admitted", "forbidden", "case_sensitive"]
+    )
+    assert load_glossary(tmp_path / name).entries == DESK.entries
