@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..files import write_atomic, write_output
 from ..translation import Translator, make_translator
 from ..version import VERSION as __version__
+from .terms import cmd_terms
 
 
 class Progress:
@@ -473,4 +474,5 @@ COMMANDS = {
     "batch": cmd_batch,
     "models": cmd_models,
     "review": cmd_review,
+    "terms": cmd_terms,
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..translation.models import DEFAULT_MODEL, DEFAULT_REVISION
 from ..version import VERSION as __version__
+from .terms import add_terms_parser
 
 
 def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) -> None:
@@ -203,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reviewer", help="your name in the history (default: $USER)")
     p.add_argument("--token", help="access token (default: none on 127.0.0.1, generated for any other host)")
     p.add_argument("--memory", type=Path, help="a review database or TMX file whose close matches are suggested")
+
+    add_terms_parser(sub)  # aligner terms export | suggest (cli/terms.py)
 
     p = sub.add_parser("models", help="download or list models")
     msub = p.add_subparsers(dest="models_command", required=True)
