@@ -65,8 +65,8 @@ def lexicon() -> dict[str, dict[str, float]]:
 def test_kiev_to_kyiv_in_three_post_edits_comes_first() -> None:
     edits = [PostEdit(f, m, p, f"line {k + 1}") for k, (f, m, p) in enumerate(zip(FR, MT, POST_EDIT))]
     found = suggest(edits, lexicon=lexicon(), function_words=["the", "of", "in"])
-    assert found[0] == Suggestion("Kiev", "Kyiv", "Kiev", 3, ("line 1", "line 2", "line 3"), 1.0)
-    assert found[0].line() == "Kiev → Kyiv\t3\t100%\tMT: Kiev\tline 1, line 2, line 3"
+    assert found[0] == Suggestion("Kiev", "Kyiv", "Kiev", 3, ("line 1", "line 2", "line 3"), 1.0, "copied")
+    assert found[0].line() == "Kiev → Kyiv\t3\t100%\tMT: Kiev (copied)\tline 1, line 2, line 3"
     assert found[1].source == "programme" and found[1].target == "program" and found[1].count == 2
     assert found[1].agreement == pytest.approx(2 / 3)  # "programme" is in three beads, "program" in two post-edits
     assert len(found) == 2
@@ -117,7 +117,7 @@ def test_terms_suggest_command(reviewed: Path, capsys: pytest.CaptureFixture[str
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].startswith("# French → English")
-    assert lines[1] == "Kiev → Kyiv\t3\t100%\tMT: Kiev\tkiev#0, kiev#1, kiev#2"
+    assert lines[1] == "Kiev → Kyiv\t3\t100%\tMT: Kiev (copied)\tkiev#0, kiev#1, kiev#2"
     assert lines[2].startswith("programme → program\t2\t67%")
     assert "2 suggestions from 6 confirmed beads" in err
 
@@ -161,3 +161,21 @@ def test_the_reviews_glossary_is_kept_and_exported(reviewed: Path, tmp_path: Pat
         readonly = SqliteStore.open_readonly(db)
         assert load_glossary(out).entries == readonly.terms().entries
         readonly.close()
+
+
+def test_a_word_choice_ranks_after_a_correction() -> None:
+    # LIG lines 127 and 6904 (shortened): "safety" is a translation of "sécurité" in the lexical table (a choice the
+    # sentence decides), "sondes" left in French by the MT is a correction
+    choice = [
+        PostEdit("Le Conseil de sécurité a voté.", "The safety Council voted.", "The security Council voted.", f"c{k}")
+        for k in range(3)
+    ]
+    copied = [
+        PostEdit("Le vol des sondes spatiales.", "The flight of space sondes.", "The flight of space probes.", f"s{k}")
+        for k in range(2)
+    ]
+    found = suggest(choice + copied, lexicon=lexicon(), function_words=["the", "of"])
+    assert [(s.source, s.target, s.count, s.kind) for s in found] == [
+        ("sondes", "probes", 2, "copied"),
+        ("sécurité", "security", 3, "choice"),
+    ]

@@ -41,6 +41,8 @@ __all__ = ["MAX_WORDS", "PostEdit", "Suggestion", "suggest", "suggestions_glossa
 
 MAX_WORDS = 3
 MIN_LINK = 0.05
+CHOICE_P = 0.05  # p(MT word | French word) from which the MT's word counts as a valid translation
+SPELLING_SIMILARITY = 0.82  # difflib ratio of the MT and post-edit (accents removed) from which it is a spelling
 COGNATE_PREFIX = 5
 _WORD = re.compile(r"[^\W_]+")
 
@@ -62,7 +64,8 @@ class Suggestion:
     (``mt``), in how many beads (``count``) and up to three of them (``examples``). ``agreement``: of the beads
     whose French has the term's words, the share whose post-edit has the target's words (0–1): a translator's
     habit scores high ("programme" → "program"), a choice that depends on the sentence low ("politique" →
-    "politics", elsewhere "policy")."""
+    "politics", elsewhere "policy"). ``kind``: the most frequent kind of correction (``spelling``, ``copied``,
+    ``fix``, ``choice``; see ``_kind``)."""
 
     source: str
     target: str
@@ -70,11 +73,13 @@ class Suggestion:
     count: int
     examples: tuple[str, ...]
     agreement: float = 1.0
+    kind: str = "fix"
 
     def line(self) -> str:
-        """``French → English``, then tab-separated the count, the agreement, the MT replaced and the examples."""
+        """``French → English``, then tab-separated the count, the agreement, the MT replaced (and what kind of
+        correction it was) and the examples."""
         return (
-            f"{self.source} → {self.target}\t{self.count}\t{self.agreement:.0%}\tMT: {self.mt}\t"
+            f"{self.source} → {self.target}\t{self.count}\t{self.agreement:.0%}\tMT: {self.mt} ({self.kind})\t"
             f"{', '.join(self.examples)}"
         )
 
@@ -138,8 +143,9 @@ def _origin(j: int, n_en: int, word: str, french: Sequence[_Word], lexicon: Mapp
 
 def _candidates(
     edit: PostEdit, lexicon: Mapping[str, Mapping[str, float]], function_words: frozenset[str]
-) -> Iterable[tuple[tuple[str, ...], tuple[str, ...], str, str, str]]:
-    """(French lemmas, post-edit words, French as written, post-edit as written, MT as written) per replacement."""
+) -> Iterable[tuple[str, tuple[str, ...], tuple[str, ...], str, str, str]]:
+    """(kind, French lemmas, post-edit lemmas, French as written, post-edit as written, MT as written) per
+    replacement."""
     french, mt, pe = _words(edit.source), _words(edit.mt), _words(edit.post_edit)
     if not french or not mt or not pe:
         return
@@ -163,12 +169,31 @@ def _candidates(
         if all(_bare(w.folded) in _FRENCH_FUNCTION_WORDS for w in span):
             continue
         yield (
+            _kind(span, old, new, lexicon),
             tuple(_lemma(w.folded, "fr") for w in span),
             tuple(_lemma(w.folded, "en") for w in new),
             edit.source[span[0].start : span[-1].end],
             _with_initial_dot(edit.post_edit, new[0].start, new[-1].end),
             edit.mt[old[0].start : old[-1].end],
         )
+
+
+def _kind(
+    french: Sequence[_Word], old: Sequence[_Word], new: Sequence[_Word], lexicon: Mapping[str, Mapping[str, float]]
+) -> str:
+    """What the translator corrected: ``spelling`` (the MT and post-edit words are near-identical: "programme" →
+    "program"), ``copied`` (the MT kept the French word: "sondes", "Kiev"), ``choice`` (the MT's word is one the
+    lexical table gives for the French: "safety" for "sécurité"; the post-edit chose another, a choice that often
+    depends on the sentence) or ``fix`` (anything else: a mistranslated or mangled word)."""
+    mt = " ".join(_bare(w.folded) for w in old)
+    if difflib.SequenceMatcher(None, mt, " ".join(_bare(w.folded) for w in new)).ratio() >= SPELLING_SIMILARITY:
+        return "spelling"
+    bare_french = {_bare(f.folded) for f in french}
+    if all(_bare(w.folded) in bare_french for w in old):
+        return "copied"
+    if any(lexicon.get(f.folded, {}).get(w.folded, 0.0) >= CHOICE_P for f in french for w in old):
+        return "choice"
+    return "fix"
 
 
 def _with_initial_dot(text: str, start: int, end: int) -> str:
@@ -199,7 +224,9 @@ def suggest(
     stop = frozenset(function_words)
     lemma_sets: list[tuple[frozenset[str], frozenset[str]]] = []  # per bead: French lemmas, post-edit lemmas
     beads: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    surfaces: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Counter[str], Counter[str], Counter[str]]] = {}
+    surfaces: dict[
+        tuple[tuple[str, ...], tuple[str, ...]], tuple[Counter[str], Counter[str], Counter[str], Counter[str]]
+    ] = {}
     for edit in post_edits:
         lemma_sets.append(
             (
@@ -208,12 +235,13 @@ def suggest(
             )
         )
         seen = set()
-        for fr_key, pe_key, fr, pe, mt in _candidates(edit, lexicon, stop):
+        for kind, fr_key, pe_key, fr, pe, mt in _candidates(edit, lexicon, stop):
             key = (fr_key, pe_key)
-            forms = surfaces.setdefault(key, (Counter(), Counter(), Counter()))
+            forms = surfaces.setdefault(key, (Counter(), Counter(), Counter(), Counter()))
             forms[0][fr] += 1
             forms[1][pe] += 1
             forms[2][mt] += 1
+            forms[3][kind] += 1
             if key not in seen:
                 seen.add(key)
                 beads.setdefault(key, []).append(edit.where)
@@ -223,7 +251,7 @@ def suggest(
         fr_lemmas, pe_lemmas = set(fr_key), set(pe_key)
         having = [pe for fr, pe in lemma_sets if fr_lemmas <= fr]
         agree = sum(1 for pe in having if pe_lemmas <= pe)
-        fr_forms, pe_forms, mt_forms = surfaces[(fr_key, pe_key)]
+        fr_forms, pe_forms, mt_forms, kinds = surfaces[(fr_key, pe_key)]
         out.append(
             Suggestion(
                 _most_common(fr_forms),
@@ -232,9 +260,18 @@ def suggest(
                 len(where),
                 tuple(where[:3]),
                 agree / max(len(having), len(where)),
+                _most_common(kinds),
             )
         )
-    out.sort(key=lambda s: (-int(s.count * s.agreement), -s.count, s.source.casefold(), s.target.casefold()))
+    out.sort(
+        key=lambda s: (
+            s.kind == "choice",
+            -int(s.count * s.agreement),
+            -s.count,
+            s.source.casefold(),
+            s.target.casefold(),
+        )
+    )
     return out
 
 
