@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from aligner.alignment.beads import identity_alignment
-from aligner.qa import flag_beads, flag_text
+from aligner.qa import flag_beads, flag_terms, flag_text
 from aligner.qa.checks import check_bead
 from aligner.qa.terms import check_terms
 from aligner.reading.reader import parse_text
@@ -105,3 +105,24 @@ def test_flag_text_checks_a_post_edit_against_the_glossary() -> None:
     assert flags[0].severity == "error"
     # without a glossary, flag_text is what it was
     assert flag_text(result, 1, dropped) == tuple(f for f in flags if f.code != "term")
+
+
+def test_flag_terms_recomputes_only_the_term_flags() -> None:
+    result = story()
+    decoded = (Translation(EN[0], unk=("¤",)), *result.translations[1:])
+    flagged = RunResult(
+        result.source,
+        decoded,
+        None,
+        result.alignment,
+        None,
+        Signature(),
+        flag_beads(result.source, decoded, None, result.alignment),
+    )
+    with_glossary = flag_beads(result.source, decoded, None, result.alignment, glossary=GLOSSARY)
+    assert flag_terms(flagged, GLOSSARY) == with_glossary  # an entry added: the other beads' violations appear
+    assert any(f.code == "unknown-characters" for f in with_glossary[0])
+    again = RunResult(result.source, decoded, None, result.alignment, None, Signature(), with_glossary)
+    assert flag_terms(again, None) == flagged.flags  # and go away with it
+    smaller = Glossary.of([UN])
+    assert flag_terms(again, smaller) == flag_beads(result.source, decoded, None, result.alignment, glossary=smaller)

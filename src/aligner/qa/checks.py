@@ -50,6 +50,7 @@ __all__ = [
     "check_terms",
     "check_untranslated",
     "flag_beads",
+    "flag_terms",
     "flag_text",
     "numbers",
 ]
@@ -175,3 +176,23 @@ def flag_text(result: RunResult, bead: int, text: str, *, glossary: Glossary | N
     if _copied(result.source, result.beads[bead].left):
         return ()
     return tuple(check_bead(texts.source, text, texts.reference or "", result.reference is not None, glossary=glossary))
+
+
+def flag_terms(result: RunResult, glossary: Glossary | None) -> tuple[tuple[Flag, ...], ...]:
+    """``result.flags`` with the ``term`` flags of every bead's MT recomputed for ``glossary`` (None: removed), the
+    other flags as they were, in the order ``flag_beads`` gives: what the review page shows after a translator adds
+    an entry to the review's glossary (the run's flags were made with the run's glossary, if any), without rerunning
+    the other checks. Equal to ``flag_beads(..., glossary=glossary)`` on the same run."""
+    order = {s: k for k, s in enumerate(SEVERITIES)}
+    out = []
+    for bead, flags in enumerate(result.flags):
+        checked = [f for f in flags if f.code not in _DECODING and f.code != "term"]
+        decoding = [f for f in flags if f.code in _DECODING]
+        texts = result.texts(bead)
+        if glossary is not None and texts.source and not _copied(result.source, result.beads[bead].left):
+            checked += check_terms(texts.source, texts.mt, glossary)
+        out.append(tuple(sorted(checked, key=lambda f: (order[f.severity], f.code)) + decoding))
+    return tuple(out)
+
+
+_DECODING = frozenset({"length-limit", "unknown-characters", "split"})  # flag_beads adds these after check_bead's
