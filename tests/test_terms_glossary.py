@@ -337,3 +337,15 @@ def test_csv_export_round_trips(tmp_path: Path, name: str) -> None:
         ["source", "target", "note", "admitted", "forbidden", "case_sensitive"]
     )
     assert load_glossary(tmp_path / name).entries == DESK.entries
+
+
+def test_tbx_2008_first_terms_agree_with_translate_toolkit(tmp_path: Path) -> None:
+    # translate-toolkit's reader keeps the first term of each language only (and no administrativeStatus): where it
+    # has something to say, it says what load_glossary reads
+    from translate.storage import tbx
+
+    path = write(tmp_path, "old.tbx", TBX_2008)
+    units = tbx.tbxfile.parsefile(str(path)).units
+    toolkit = [(u.source, u.target) for u in units]
+    ours = [(e.source, (e.preferred + e.admitted + e.forbidden)[0]) for e in load_glossary(path).entries]
+    assert toolkit == ours == [("cosmodrome", "spaceport"), ("Premier ministre", "Prime Minister")]
