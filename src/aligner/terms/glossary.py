@@ -101,8 +101,9 @@ class Glossary:
     @classmethod
     def merge(cls, glossaries: Sequence[Glossary]) -> Glossary:
         """One glossary from several (``--glossary`` repeated), in order. Where two have an entry for the same
-        French term (compared case-insensitively unless both are case-sensitive), the later file's entry wins:
-        a desk's own file listed after a shared one overrides it."""
+        French term with the same case rule (the text compared ignoring case for case-insensitive entries), the
+        later file's entry wins, in the earlier one's place: a desk's own file listed after a shared one overrides
+        it. The digest is of the parts' digests, in order."""
         if len(glossaries) == 1:
             return glossaries[0]
         by_key: dict[tuple[str, bool], Entry] = {}
