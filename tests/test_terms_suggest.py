@@ -19,7 +19,7 @@ from aligner.review.effort import slots
 from aligner.signature import Signature
 from aligner.store import SqliteStore
 from aligner.terms import Entry, load_glossary
-from aligner.terms.suggest import PostEdit, Suggestion, suggest
+from aligner.terms.suggest import PostEdit, Suggestion, looks_like_verb, suggest
 from aligner.translation.base import Translation
 
 FR = [
@@ -179,3 +179,33 @@ def test_a_word_choice_ranks_after_a_correction() -> None:
         ("sondes", "probes", 2, "copied"),
         ("sécurité", "security", 3, "choice"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("french", "verb"),
+    [
+        ("restent", True),  # simplemma: rester
+        ("exprimé", True),
+        ("payer", True),  # an infinitive
+        ("maintenir", True),
+        ("cafard fuit", True),  # one word of the term is enough
+        ("immobilier", False),  # a noun in -ier
+        ("programme", False),
+        ("Kiev", False),
+        ("cristaux", False),
+    ],
+)
+def test_looks_like_verb(french: str, verb: bool) -> None:
+    assert looks_like_verb(french) is verb
+
+
+def test_a_verb_ranks_after_a_noun() -> None:
+    # LIG line 1229 (shortened): the MT's "is" for "restent" replaced by "remain", three times; a name twice
+    verb = PostEdit("Les arguments restent forts.", "The arguments is strong.", "The arguments remain strong.", "v")
+    name = PostEdit("Alemanno a donné l'ordre.", "Refer gave the order.", "Alemanno gave the order.", "n")
+    found = suggest([verb] * 3 + [name] * 2, lexicon=lexicon(), function_words=["the", "is"])
+    assert [(s.source, s.target, s.count, s.verb) for s in found] == [
+        ("Alemanno", "Alemanno", 2, False),
+        ("restent", "remain", 3, True),
+    ]
+    assert "(fix; French verb)" in found[1].line()

@@ -37,7 +37,7 @@ from functools import lru_cache
 
 from .glossary import Entry, Glossary
 
-__all__ = ["MAX_WORDS", "PostEdit", "Suggestion", "suggest", "suggestions_glossary"]
+__all__ = ["MAX_WORDS", "PostEdit", "Suggestion", "looks_like_verb", "suggest", "suggestions_glossary"]
 
 MAX_WORDS = 3
 MIN_LINK = 0.05
@@ -65,7 +65,7 @@ class Suggestion:
     whose French has the term's words, the share whose post-edit has the target's words (0–1): a translator's
     habit scores high ("programme" → "program"), a choice that depends on the sentence low ("politique" →
     "politics", elsewhere "policy"). ``kind``: the most frequent kind of correction (``spelling``, ``copied``,
-    ``fix``, ``choice``; see ``_kind``)."""
+    ``fix``, ``choice``; see ``_kind``). ``verb``: the French looks like a verb (see ``looks_like_verb``)."""
 
     source: str
     target: str
@@ -74,12 +74,14 @@ class Suggestion:
     examples: tuple[str, ...]
     agreement: float = 1.0
     kind: str = "fix"
+    verb: bool = False
 
     def line(self) -> str:
         """``French → English``, then tab-separated the count, the agreement, the MT replaced (and what kind of
         correction it was) and the examples."""
         return (
-            f"{self.source} → {self.target}\t{self.count}\t{self.agreement:.0%}\tMT: {self.mt} ({self.kind})\t"
+            f"{self.source} → {self.target}\t{self.count}\t{self.agreement:.0%}\t"
+            f"MT: {self.mt} ({self.kind}{'; French verb' if self.verb else ''})\t"
             f"{', '.join(self.examples)}"
         )
 
@@ -196,6 +198,21 @@ def _kind(
     return "fix"
 
 
+def looks_like_verb(french: str) -> bool:
+    """Whether a word of ``french`` looks like a verb: simplemma gives it an infinitive (-er, -ir, -re, -oir) other
+    than itself ("restent" → "rester", "exprimé" → "exprimer"), or it is itself an infinitive in -er or -ir that is
+    not a noun in -ier ("payer", "maintenir"; not "immobilier"). Glossaries hold names and nouns; a verb a translator
+    changed is nearly always that sentence's wording. Nouns that look like infinitives ("avenir") and participles
+    used as adjectives ("marginalisés") are ranked down with them."""
+    for word in _words(french):
+        lemma = _lemma(word.folded, "fr")
+        if lemma != word.folded and lemma.endswith(("er", "ir", "re", "oir")):
+            return True
+        if lemma == word.folded and word.folded.endswith(("er", "ir")) and not word.folded.endswith("ier"):
+            return True
+    return False
+
+
 def _with_initial_dot(text: str, start: int, end: int) -> str:
     """``text[start:end]``, with the dot that ends an initialism ("U.S", "U.N" → "U.S.", "U.N.")."""
     if end < len(text) and text[end] == "." and end - start >= 2 and text[end - 2] == ".":
@@ -261,11 +278,13 @@ def suggest(
                 tuple(where[:3]),
                 agree / max(len(having), len(where)),
                 _most_common(kinds),
+                looks_like_verb(_most_common(fr_forms)),
             )
         )
     out.sort(
         key=lambda s: (
             s.kind == "choice",
+            s.verb,
             -int(s.count * s.agreement),
             -s.count,
             s.source.casefold(),
