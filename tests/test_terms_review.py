@@ -319,3 +319,36 @@ def test_suggestions_from_confirmed_post_edits_are_accepted_in_one_click(run: Pa
         assert review.store.terms().entries[0].source == "cosmodrome"
         assert all(s["source"] != "cosmodrome" for s in get(url + "api/terms/suggestions"))
     assert errors == []
+
+
+def test_other_stories_pick_an_entry_up_on_their_next_load(run: Path, tmp_path: Path) -> None:
+    """A batch of two stories: an entry added while s1 is open flags s2's beads on s2's next load, in the page, the
+    state's summary and the directory's summary (the review's entries are read on every request, not kept)."""
+    batch = tmp_path / "batch"
+    for story in ("s1", "s2"):
+        write_run(run_story(parse_text(STORY, doc_id=story), Fixed()), batch / "stories" / story)
+    with serving(batch, None) as (url, _):
+        before = get(url + "story/s2")
+        assert 'class="term"' not in before and 'data-code="term"' not in before
+        status, answer = post(url, "api/terms", json.dumps({"source": "cosmodrome", "target": "spaceport",
+                                                             "story": "s1"}).encode())  # fmt: skip
+        assert status == 200 and answer["flagged"] == [1, 3]
+        after = get(url + "story/s2")
+        assert after.count('<span class="term" title="cosmodrome → spaceport">cosmodrome</span>') == 3
+        assert after.count('<div class="flag error" data-code="term">') == 2
+        assert [s["id"] for s in get(url + "api/summary")["stories"]] == ["s1", "s2"]
+
+
+def test_without_the_glossary_files_the_runs_term_flags_stay(tmp_path: Path) -> None:
+    """A run checked with the desk's glossary, reviewed without it (`aligner review` given no --glossary): an entry
+    added from the page adds its flags to the run's; the run's own term flags (bead 2's "Kiev") do not vanish."""
+    result = run_story(parse_text(STORY, doc_id="s1"), Fixed(), glossary=DESK)
+    assert [sum(f.code == "term" for f in flags) for flags in result.flags] == [0, 0, 2, 0, 0]
+    run = write_run(result, tmp_path / "run")
+    with serving(run, None) as (url, _):
+        status, answer = post(url, "api/terms", json.dumps({"source": "cosmodrome", "target": "spaceport",
+                                                             "story": "s1"}).encode())  # fmt: skip
+        assert status == 200 and answer["flagged"] == [1, 3]
+        page = get(url + "story/s1")
+    # bead 2's two term errors from the run, beads 1 and 3's from the new entry
+    assert page.count('<div class="flag error" data-code="term">') == 4

@@ -678,7 +678,10 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         return await run_in_threadpool(work)
 
     def term_suggestions(request: Request) -> Response:
-        return JSONResponse([s for s in suggested_terms(review)])
+        try:
+            return JSONResponse(suggested_terms(review))
+        except AlignerError as exc:  # no lexical table: say so on the page, as the command line would
+            raise HTTPException(503, str(exc)) from None
 
     def story_effort(request: Request) -> Response:
         story = story_of(request)
