@@ -203,8 +203,15 @@ def _match_at(
 
 
 def find_terms(glossary: Glossary, text: str) -> list[TermMatch]:
-    """The glossary's French terms in ``text``, in text order, none overlapping (longest wins; see the module
-    docstring for what matches and what does not)."""
+    """The glossary's French terms in ``text``, in text order, none overlapping (the longest wins, then the leftmost,
+    then the first entry). Spans are 0-based, half-open character offsets into ``text``.
+
+    Matches whole words, inflected forms (simplemma lemmas sharing three letters; regular plurals of unknown words),
+    accents dropped on capitals, hyphen for space, after an elided article ("l'Organisation"). Does not catch:
+    irregular forms whose first three letters differ ("yeux"/"œil"), words inserted into or reordered within a
+    term, abbreviations and synonyms ("ONU" for "Organisation des Nations unies"); and it finds a term that is part
+    of a longer name ("Albert Londres") or one part of a hyphenated compound ("pro-Kiev"). The module docstring has
+    the details."""
     if not glossary.entries or not text:
         return []
     index = glossary._index
