@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _OPENERS = "([{\"'“‘«/-–—"
+_CLOSERS = ",.;:!?)]}»”’'%"
+_NEXT = re.compile(r"\s*(?:[^\W_]+|[^\w\s]+)")
 MIN_LINK = 0.05  # p(en|fr) from which a French word and an English word are taken as translations of each other
 # function words link to everything; they never place a term
 _FRENCH_STOP = frozenset(
@@ -214,21 +216,24 @@ def violations(matches: Sequence[TermMatch], french: str, english: str, lexicon:
 
 
 def _join(text: str, term: str) -> str:
-    if not text or text[-1].isspace() or text[-1] in _OPENERS:
+    """``term`` after ``text``, a space between them unless ``text`` ends with one or an opening bracket or quote,
+    or ``term`` starts with closing punctuation."""
+    if not text or not term or text[-1].isspace() or text[-1] in _OPENERS or term[0] in _CLOSERS:
         return text + term
     return text + " " + term
 
 
 def forced_text(english: str, fixes: Sequence[Violation], *, variant: int = 0) -> str:
     """The English a re-decode is forced to start with: ``english`` up to each violation, the entry's preferred
-    term (its ``variant``-th, or its last) instead of the words there, and nothing after the last term (an entry
-    without a preferred term: nothing instead of its forbidden term)."""
+    term (its ``variant``-th, or its last) instead of the words there (an entry without a preferred term: nothing
+    instead of its forbidden term), and after the last term only the next word or punctuation of ``english``."""
     out = ""
     cursor = 0
     for v in fixes:
         preferred = v.entry.preferred
         term = preferred[min(variant, len(preferred) - 1)] if preferred else ""
-        prefix = out + english[cursor : v.english[0]]
+        segment = english[cursor : v.english[0]]
+        prefix = _join(out, segment.lstrip()) if cursor else segment  # after a term: one space, or none before ","
         if not term:  # an entry that only forbids: the English up to the forbidden term, the decoder writes the rest
             out = prefix
             cursor = v.english[1]
@@ -238,6 +243,12 @@ def forced_text(english: str, fixes: Sequence[Violation], *, variant: int = 0) -
             term = term[:1].upper() + term[1:]  # a sentence starts with a capital
         out = _join(prefix, term)
         cursor = v.english[1]
+    if fixes and fixes[-1].entry.preferred:
+        # the first output's next word (or punctuation) after the last term: the decoder goes on from a word
+        # boundary instead of gluing pieces onto the term ("North Korea" + "n" is no longer the term)
+        following = _NEXT.match(english[cursor:])
+        if following:
+            out = _join(out, following.group().lstrip())
     return out
 
 
