@@ -7,6 +7,7 @@ is written and read by ``aligner.results.rundir``).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .alignment.beads import Alignment, identity_alignment
 from .alignment.bitext import BitextCosts, align_bitext
@@ -16,7 +17,10 @@ from .reading.document import Document, Kind
 from .results import Identity, RunResult
 from .scoring.metrics import score_document
 from .signature import Signature
-from .translation.base import Translation, Translator
+from .translation.base import Translation, Translator, glossary_of
+
+if TYPE_CHECKING:
+    from .terms import Glossary
 
 
 def _sentence_case(text: str) -> str:
@@ -52,9 +56,20 @@ def translate_document(doc: Document, translator: Translator) -> tuple[Translati
     return tuple(out)
 
 
-def run_signature(translator: Translator, alignment: Alignment) -> Signature:
-    """The one place a run's signature is put together: the translator's settings and the aligner's."""
-    return translator.signature.with_alignment(alignment.method, alignment.settings, alignment.lexicon)
+def run_settings(translator: Translator, glossary: Glossary | None = None) -> Signature:
+    """The translator's settings, naming ``glossary`` when the run checks one that the translator was not given."""
+    settings = translator.signature
+    if glossary is not None and glossary is not glossary_of(translator):
+        from .translation.terms import glossary_tag
+
+        settings = replace(settings, glossary=glossary_tag(glossary))
+    return settings
+
+
+def run_signature(translator: Translator, alignment: Alignment, glossary: Glossary | None = None) -> Signature:
+    """The one place a run's signature is put together: the translator's settings (and glossary) and the
+    aligner's."""
+    return run_settings(translator, glossary).with_alignment(alignment.method, alignment.settings, alignment.lexicon)
 
 
 def align_story(
@@ -81,8 +96,14 @@ def run_story(
     reference: Document | None = None,
     *,
     costs: BitextCosts | None = None,
+    glossary: Glossary | None = None,
 ) -> RunResult:
-    """Translate ``source``; align the MT with the reference and score it (when there is one); flag every bead."""
+    """Translate ``source``; align the MT with the reference and score it (when there is one); flag every bead.
+
+    ``glossary``: the terminology the QA checks (default: the one the translator obeys, ``make_translator(glossary=
+    ...)``); the run's signature and identity name it, so that a batch redoes its stories when it changes."""
+    if glossary is None:
+        glossary = glossary_of(translator)
     translations = translate_document(source, translator)
     mt = tuple(t.text for t in translations)
     alignment = align_story(source, mt, reference, costs=costs)
@@ -91,7 +112,7 @@ def run_story(
         scores = score_document(
             alignment, mt, [s.text for s in reference.sentences], [s.paragraph for s in source.sentences]
         )
-    flags = flag_beads(source, translations, reference, alignment)
-    identity = Identity.of(source, reference, translator.signature)
-    signature = run_signature(translator, alignment)
+    flags = flag_beads(source, translations, reference, alignment, glossary=glossary)
+    identity = Identity.of(source, reference, run_settings(translator, glossary))
+    signature = run_signature(translator, alignment, glossary)
     return RunResult(source, translations, reference, alignment, scores, signature, flags, identity)

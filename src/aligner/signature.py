@@ -35,6 +35,7 @@ _KEYS = {
     "normalize": "normalize",
     "typography": "typography",
     "memory": "memory",
+    "glossary": "glossary",
     "lexicon": "lexicon",
     "align": "align",
     "version": "aligner",
@@ -57,9 +58,11 @@ class Signature:
 
     Translation: ``model`` (hub id or folder), ``revision`` (commit sha, ``local`` or ``file``), ``engine`` and
     ``engine_version``, ``compute_type``, ``beam``, ``shortlist`` (``yes``/``no``), ``normalize``, ``typography``,
-    ``memory`` (translation memory used). Alignment: ``lexicon`` (sha256 of the lexical table, first 16 hex
-    digits), ``align`` (method) and ``align_settings`` (its costs, each rendered as ``align.NAME:VALUE``).
-    Test sets: ``test``, ``langpair``, ``origlang``, ``docs``, ``system``. ``version``: aligner's.
+    ``memory`` (translation memory used), ``glossary`` (the terminology obeyed and checked: the first 16 hex
+    digits of its sha256 and its entry count, ``3f2a9c…#57``). Alignment: ``lexicon`` (sha256 of the lexical
+    table, first 16 hex digits), ``align`` (method) and ``align_settings`` (its costs, each rendered as
+    ``align.NAME:VALUE``). Test sets: ``test``, ``langpair``, ``origlang``, ``docs``, ``system``. ``version``:
+    aligner's.
     """
 
     model: str = ""
@@ -72,6 +75,7 @@ class Signature:
     normalize: str = ""
     typography: str = ""
     memory: str = ""
+    glossary: str = ""
     lexicon: str = ""
     align: str = ""
     align_settings: tuple[tuple[str, str], ...] = ()
@@ -122,7 +126,7 @@ class Signature:
     def translation_part(self) -> Signature:
         """Only the translation settings (what decides the MT text): for keying caches of translations."""
         keep = {"model", "revision", "engine", "engine_version", "compute_type", "beam", "shortlist", "normalize"}
-        keep.add("typography")
+        keep |= {"typography", "glossary"}
         return Signature(**{f.name: getattr(self, f.name) for f in fields(self) if f.name in keep}, version="")
 
 

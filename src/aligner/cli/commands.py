@@ -8,12 +8,16 @@ import json
 import sys
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..files import write_atomic, write_output
 from ..translation import Translator, make_translator
 from ..version import VERSION as __version__
+from .terms import cmd_terms
+
+if TYPE_CHECKING:
+    from ..terms import Glossary
 
 
 class Progress:
@@ -57,7 +61,17 @@ def translator_options(args: argparse.Namespace, *, typography: bool = True) -> 
         "max_new_tokens": args.max_new_tokens,
         "translations": getattr(args, "translations", None),
         "memory": getattr(args, "memory", None),
+        "glossary": glossary_from(args),
     }
+
+
+def glossary_from(args: argparse.Namespace) -> Glossary | None:
+    """The ``--glossary`` files merged (None without any): read once, here, so a bad file stops the command before
+    any work and batch workers get the parsed glossary."""
+    from ..terms import Glossary, load_glossary
+
+    paths = getattr(args, "glossary", None) or []
+    return Glossary.merge([load_glossary(p) for p in paths]) if paths else None
 
 
 def translator_from(
@@ -453,9 +467,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"aligner review: {stories}, database {store.path}; open {url}", flush=True)
 
     try:
-        serve(
-            Review(site, store, reviewer, memory), host=args.host, port=args.port, token=args.token, announce=announce
-        )
+        review = Review(site, store, reviewer, memory, glossary=glossary_from(args))
+        serve(review, host=args.host, port=args.port, token=args.token, announce=announce)
     finally:
         store.close()
     return 0
@@ -473,4 +486,5 @@ COMMANDS = {
     "batch": cmd_batch,
     "models": cmd_models,
     "review": cmd_review,
+    "terms": cmd_terms,
 }

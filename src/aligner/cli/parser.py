@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..translation.models import DEFAULT_MODEL, DEFAULT_REVISION
 from ..version import VERSION as __version__
+from .terms import add_terms_parser
 
 
 def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) -> None:
@@ -62,6 +63,13 @@ def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) ->
         "--memory",
         type=Path,
         help="translation memory (a review database or a TMX file): exact matches are used instead of the MT",
+    )
+    g.add_argument(
+        "--glossary",
+        type=Path,
+        action="append",
+        default=[],
+        help="a glossary (TBX, CSV/TSV, XLSX) the MT obeys and QA checks; repeatable, a later file's entry wins",
     )
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     g.add_argument("--threads", type=int, default=None, help="CPU cores to use (default: the engine's choice)")
@@ -203,6 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reviewer", help="your name in the history (default: $USER)")
     p.add_argument("--token", help="access token (default: none on 127.0.0.1, generated for any other host)")
     p.add_argument("--memory", type=Path, help="a review database or TMX file whose close matches are suggested")
+    p.add_argument(
+        "--glossary",
+        type=Path,
+        action="append",
+        default=[],
+        help="a glossary (TBX, CSV/TSV, XLSX) the post-edits are checked against, with the review's own entries; "
+        "repeatable",
+    )
+
+    add_terms_parser(sub)  # aligner terms export | suggest (cli/terms.py)
 
     p = sub.add_parser("models", help="download or list models")
     msub = p.add_subparsers(dest="models_command", required=True)

@@ -6,6 +6,6 @@ post-edit when a translator saves it. Pure functions over in-memory texts: no fi
 
 from __future__ import annotations
 
-from .checks import flag_beads, flag_text
+from .checks import flag_beads, flag_terms, flag_text
 
-__all__ = ["flag_beads", "flag_text"]
+__all__ = ["flag_beads", "flag_terms", "flag_text"]

@@ -7,8 +7,8 @@ the same sentences; two more compare the MT with the reference through the align
 The checks live in their own modules: ``numbers`` (figures, times of day, scale words), ``untranslated``
 (French left in the English), ``names`` (names and acronyms, with an exonym table), ``typography`` (quotes,
 brackets, repeated words, and translate-toolkit's ``pofilter`` for final punctuation, initial capitals and
-unchanged text); the length check is here. Each was measured for precision on real MT and on human
-translations (``eval/qa/``).
+unchanged text), ``terms`` (a desk's glossary, only when one is given); the length check is here. Each was
+measured for precision on real MT and on human translations (``eval/qa/``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from collections.abc import Callable, Sequence
 from ..alignment.beads import Alignment
 from ..reading.document import Document, Kind
 from ..results import SEVERITIES, BeadTexts, Flag, RunResult
+from ..terms import Glossary
 from ..translation.base import Translation
 from .names import check_names
 from .numbers import check_numbers, numbers
+from .terms import check_terms
 from .typography import (
     _checker,
     check_brackets,
@@ -45,8 +47,10 @@ __all__ = [
     "check_pair",
     "check_quotes",
     "check_repetition",
+    "check_terms",
     "check_untranslated",
     "flag_beads",
+    "flag_terms",
     "flag_text",
     "numbers",
 ]
@@ -107,10 +111,15 @@ def check_pair(source: str, mt: str) -> list[Flag]:
     return flags
 
 
-def check_bead(source: str, mt: str, reference: str | None, has_reference: bool) -> list[Flag]:
+def check_bead(
+    source: str, mt: str, reference: str | None, has_reference: bool, *, glossary: Glossary | None = None
+) -> list[Flag]:
     """Flags of one bead. With a reference: MT that no reference sentence matches and reference content the MT
-    does not cover are flagged too."""
+    does not cover are flagged too. With a glossary: its terms in the source, required or forbidden in the MT
+    (``term`` errors); without one the flags are exactly those of a run before glossaries existed."""
     flags = check_pair(source, mt) if source or mt else []
+    if glossary is not None and source:
+        flags += check_terms(source, mt, glossary)
     if has_reference:
         if source and not reference:
             flags.append(Flag("no-reference", "info", "no reference sentence matches this source sentence"))
@@ -121,9 +130,15 @@ def check_bead(source: str, mt: str, reference: str | None, has_reference: bool)
 
 
 def flag_beads(
-    source: Document, translations: Sequence[Translation], reference: Document | None, alignment: Alignment
+    source: Document,
+    translations: Sequence[Translation],
+    reference: Document | None,
+    alignment: Alignment,
+    *,
+    glossary: Glossary | None = None,
 ) -> tuple[tuple[Flag, ...], ...]:
-    """QA flags of every bead: source ↔ MT checks, decoding problems, reference coverage."""
+    """QA flags of every bead: source ↔ MT checks, decoding problems, reference coverage, and the glossary's terms
+    when one is given (``term``)."""
     src = [s.text for s in source.sentences]
     mt = [t.text for t in translations]
     ref = None if reference is None else [s.text for s in reference.sentences]
@@ -133,7 +148,7 @@ def flag_beads(
         flags = (
             []
             if _copied(source, bead.left)
-            else check_bead(texts.source, texts.mt, texts.reference or "", reference is not None)
+            else check_bead(texts.source, texts.mt, texts.reference or "", reference is not None, glossary=glossary)
         )
         for i in bead.left:
             t = translations[i]
@@ -152,11 +167,32 @@ def _copied(source: Document, ids: Sequence[int]) -> bool:
     return bool(ids) and all(source.paragraphs[source.sentences[i].paragraph].kind is Kind.BYLINE for i in ids)
 
 
-def flag_text(result: RunResult, bead: int, text: str) -> tuple[Flag, ...]:
+def flag_text(result: RunResult, bead: int, text: str, *, glossary: Glossary | None = None) -> tuple[Flag, ...]:
     """The flags of bead ``bead`` (0-based) of ``result`` with its English replaced by ``text`` (a translator's
     post-edit): the same checks as on the MT, by the same code, minus those about how the MT was decoded (length
-    cap, unknown characters, split), which say nothing about a text a person wrote."""
+    cap, unknown characters, split), which say nothing about a text a person wrote. ``glossary``: the review's
+    terminology (a post-edit that drops a required term gets a ``term`` error)."""
     texts = result.texts(bead)
     if _copied(result.source, result.beads[bead].left):
         return ()
-    return tuple(check_bead(texts.source, text, texts.reference or "", result.reference is not None))
+    return tuple(check_bead(texts.source, text, texts.reference or "", result.reference is not None, glossary=glossary))
+
+
+def flag_terms(result: RunResult, glossary: Glossary | None) -> tuple[tuple[Flag, ...], ...]:
+    """``result.flags`` with the ``term`` flags of every bead's MT recomputed for ``glossary`` (None: removed), the
+    other flags as they were, in the order ``flag_beads`` gives: what the review page shows after a translator adds
+    an entry to the review's glossary (the run's flags were made with the run's glossary, if any), without rerunning
+    the other checks. Equal to ``flag_beads(..., glossary=glossary)`` on the same run."""
+    order = {s: k for k, s in enumerate(SEVERITIES)}
+    out = []
+    for bead, flags in enumerate(result.flags):
+        checked = [f for f in flags if f.code not in _DECODING and f.code != "term"]
+        decoding = [f for f in flags if f.code in _DECODING]
+        texts = result.texts(bead)
+        if glossary is not None and texts.source and not _copied(result.source, result.beads[bead].left):
+            checked += check_terms(texts.source, texts.mt, glossary)
+        out.append(tuple(sorted(checked, key=lambda f: (order[f.severity], f.code)) + decoding))
+    return tuple(out)
+
+
+_DECODING = frozenset({"length-limit", "unknown-characters", "split"})  # flag_beads adds these after check_bead's

@@ -158,6 +158,7 @@ class BeadView:
     comments: tuple[str, ...] = ()
     flags: tuple[Flag, ...] = ()  # of the text shown: the MT's, or the current post-edit's
     carried: bool = False  # the post-edit was saved on an earlier run of the story (the same source and reference)
+    source_parts: tuple[tuple[str, str], ...] = ()  # the source in pieces (text, glossary entry or ""); () plain text
 
     def __getattr__(self, name: str) -> Any:  # the template reads the row's fields through the view
         return getattr(self.row, name)
@@ -205,6 +206,9 @@ class ReviewState:
     data: Mapping[str, Any] = field(default_factory=dict)
     flags: Mapping[int, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # of the current post-edits
     carried: frozenset[int] = frozenset()  # beads whose current version was saved on an earlier run
+    # per bead with glossary terms in its source: the source in pieces that join back into it, (text, the term's
+    # entry in one line) for a term and (text, "") between terms; the template escapes each piece
+    terms: Mapping[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def _score_row(label: object, beads: int, scores: Scores) -> dict[str, Any]:
@@ -284,6 +288,7 @@ def bead_views(result: RunResult, review: ReviewState | None = None) -> list[Bea
                 comments=review.comments.get(r.bead, ()) if review else (),
                 flags=_shown_flags(r, review),
                 carried=review is not None and r.bead in review.carried,
+                source_parts=review.terms.get(r.bead, ()) if review is not None else (),
             )
         )
         order += 1

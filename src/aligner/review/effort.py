@@ -11,6 +11,10 @@ Per story and per batch (``EffortSummary.of`` over the bead rows, so the summari
 beads confirmed / edited / rejected, confirmed beads whose text still has an error-level flag, words
 post-edited, mean HTER (over the post-edited beads), seconds per post-edited word, and error counts by
 category and severity.
+
+With a review's terminology (``Terminology``: the glossary files the review was given merged with the entries added
+from the page) the ``term`` flags of every bead's current text are recomputed for it: an entry added after a text was
+saved, or after the run, flags the beads that disobey it.
 """
 
 from __future__ import annotations
@@ -22,9 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..qa import flag_text
+from ..qa.terms import check_terms
+from ..reading.document import Kind
 from ..results import RunResult, rounded
+from ..results.run import SEVERITIES
 from ..scoring.metrics import edit_scores_of
 from ..store import Annotation, FlagRow, Group, Slot, Version, bead_key, of_slots
+from ..terms import Glossary
 
 
 def slots(result: RunResult) -> list[Slot]:
@@ -45,14 +53,78 @@ def run_id(result: RunResult) -> str:
     return result.identity.digest if result.identity is not None else ""
 
 
-def text_flags(result: RunResult, bead: int, version: Version | None) -> tuple[FlagRow, ...]:
+@dataclass(frozen=True)
+class Terminology:
+    """The glossary a review checks terms with. ``complete``: it holds every entry the run was checked with (the
+    review was given the glossary files): its ``term`` flags replace the run's and the saved texts'. Otherwise (only
+    the entries added from the page) they are added to them: the run's own glossary is not known here, and its flags
+    must not vanish because a translator added an entry."""
+
+    glossary: Glossary
+    complete: bool = True
+
+    @property
+    def key(self) -> tuple[str, int, bool]:
+        """What a cached value computed with this terminology depends on."""
+        return (self.glossary.sha256, len(self.glossary), self.complete)
+
+
+def terminology(files: Glossary | None, own: Glossary) -> Terminology | None:
+    """The review's terminology: the glossary files it was given (``--glossary``, merged) and its own entries
+    (``ReviewStore.terms``), which win over a file's entry for the same French term; None when there are neither."""
+    parts = [g for g in (files, own) if g is not None and len(g)]
+    if not parts:
+        return None
+    return Terminology(Glossary.merge(parts), complete=files is not None)
+
+
+def _copied(result: RunResult, bead: int) -> bool:
+    """A byline is copied, not translated: the QA checks nothing in it (as ``aligner.qa`` does)."""
+    src = result.source
+    ids = result.beads[bead].left
+    return bool(ids) and all(src.paragraphs[src.sentences[i].paragraph].kind is Kind.BYLINE for i in ids)
+
+
+_DECODING = frozenset({"length-limit", "unknown-characters", "split"})  # about how the MT was decoded
+
+
+def _ordered(flags: Sequence[FlagRow]) -> tuple[FlagRow, ...]:
+    """In ``aligner.qa``'s order: by severity then code, the flags about how the MT was decoded last."""
+    order = {s: k for k, s in enumerate(SEVERITIES)}
+    checked = sorted((f for f in flags if f[0] not in _DECODING), key=lambda f: (order.get(f[1], len(order)), f[0]))
+    return tuple(checked + [f for f in flags if f[0] in _DECODING])
+
+
+def with_terms(
+    result: RunResult, bead: int, text: str, flags: Sequence[FlagRow], terms: Terminology
+) -> tuple[FlagRow, ...]:
+    """``flags`` (of bead ``bead``'s English ``text``) with their ``term`` flags those of ``terms``: in place of the
+    old ones when it is complete, else added to them (each flag once)."""
+    fresh = (
+        []
+        if _copied(result, bead) or not result.texts(bead).source
+        else [(f.code, f.severity, f.reason) for f in check_terms(result.texts(bead).source, text, terms.glossary)]
+    )
+    kept = [f for f in flags if f[0] != "term" or not terms.complete]
+    return _ordered(kept + [f for f in fresh if f not in kept])
+
+
+def text_flags(
+    result: RunResult, bead: int, version: Version | None, terms: Terminology | None = None
+) -> tuple[FlagRow, ...]:
     """The QA flags of bead ``bead``'s current text: the MT's flags while it has no post-edit, else those of the saved
-    text (computed on save; for a version saved before flags were kept, computed now by the same checks)."""
+    text (computed on save; for a version saved before flags were kept, computed now by the same checks); with
+    ``terms``, their ``term`` flags for that terminology (``with_terms``)."""
     if version is None or version.status not in ("edited", "confirmed"):
-        return tuple((f.code, f.severity, f.reason) for f in result.flags[bead])
-    if version.flags is not None:
-        return version.flags
-    return tuple((f.code, f.severity, f.reason) for f in flag_text(result, bead, version.text))
+        flags: tuple[FlagRow, ...] = tuple((f.code, f.severity, f.reason) for f in result.flags[bead])
+        text = result.texts(bead).mt
+    elif version.flags is not None:
+        flags, text = version.flags, version.text
+    else:
+        glossary = terms.glossary if terms is not None else None
+        flags = tuple((f.code, f.severity, f.reason) for f in flag_text(result, bead, version.text, glossary=glossary))
+        text = version.text
+    return flags if terms is None else with_terms(result, bead, text, flags, terms)
 
 
 class _EditScores:
@@ -137,10 +209,12 @@ def bead_efforts(
     annotations: Iterable[Annotation],
     *,
     places: Sequence[Slot] | None = None,
+    terms: Terminology | None = None,
 ) -> list[BeadEffort]:
     """One row per bead of ``result``, from the story's saves grouped by content (``ReviewStore.groups``: any run's)
     and its annotations; each bead counts only the saves and annotations of its own content. ``places``: the
-    result's ``slots`` when the caller holds them already."""
+    result's ``slots`` when the caller holds them already; ``terms``: the review's terminology, whose ``term`` flags
+    each row's flags carry (``text_flags``)."""
     if places is None:
         places = slots(result)
     mine = of_slots(places, groups)
@@ -173,7 +247,7 @@ def bead_efforts(
                 len(post.split()) if post is not None else 0,
                 v.reviewer if v is not None else "",
                 tuple((a.category, a.severity) for a in errors.get(k, [])),
-                text_flags(result, k, v),
+                text_flags(result, k, v, terms),
                 v is not None and bool(v.run) and v.run != this_run,
             )
         )

@@ -30,7 +30,8 @@ from ..files import write_output
 from ..results import RunResult
 from ..results.rundir import read_run
 from ..store import Annotation, Comment, SqliteStore, Version, of_slots
-from .effort import BeadEffort, bead_efforts, slots
+from ..terms import Glossary
+from .effort import BeadEffort, bead_efforts, slots, terminology
 
 FORMATS = ("tmx", "xliff", "tsv", "jsonl", "story")
 ITEM_FORMAT = "item"  # the reviewed news item of a run whose source was one (not a per-bead format)
@@ -346,28 +347,34 @@ def review_database(rundir: Path) -> Path | None:
     return None
 
 
-def load_review(result: RunResult, db: Path) -> StoryReview:
-    """The review of ``result``'s story in the database ``db``, opened read-only: an export never writes to it."""
+def load_review(result: RunResult, db: Path, *, glossary: Glossary | None = None) -> StoryReview:
+    """The review of ``result``'s story in the database ``db``, opened read-only: an export never writes to it. The
+    flags carry the ``term`` flags of the review's terminology: ``glossary`` (the files the review was given) merged
+    with the entries added from the review page, as the review page shows them."""
     store = SqliteStore.open_readonly(db)
     try:
         story = result.source.id
         places = slots(result)
         annotations = store.annotations(story)
         saves = len(store.versions(story))
+        terms = terminology(glossary, store.terms())
         return StoryReview(
             store.current(story, places),
             of_slots(places, store.comments(story)),
             of_slots(places, annotations),
-            bead_efforts(result, store.groups(story), annotations),
+            bead_efforts(result, store.groups(story), annotations, terms=terms),
             saves,
         )
     finally:
         store.close()
 
 
-def export_run(rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path | None = None) -> int:
+def export_run(
+    rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path | None = None, glossary: Glossary | None = None
+) -> int:
     """Write ``rundir``'s beads to ``out`` in ``fmt``, with its review when there is one (``db``, or the default
-    database of the run); returns the number of units. The file appears whole or not."""
+    database of the run); returns the number of units. The file appears whole or not. ``glossary``: the glossary
+    files the review was given (``--glossary``, merged); the review's own entries are added to it (``load_review``)."""
     if fmt not in WRITERS and fmt != ITEM_FORMAT:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
     if Path(out).is_dir():
@@ -376,7 +383,7 @@ def export_run(rundir: str | Path, fmt: str, out: str | Path, *, db: str | Path 
     database = Path(db) if db is not None else review_database(Path(rundir))
     if db is not None and not Path(db).is_file():
         raise InputError(f"{db}: no such review database")
-    review = load_review(result, database) if database is not None else None
+    review = load_review(result, database, glossary=glossary) if database is not None else None
     units = units_of(result)
     if fmt == ITEM_FORMAT:
         write_output(out, to_item(Path(rundir), result, review))

@@ -17,7 +17,13 @@ review is found by its content (``aligner.store``); the ``N`` of ``/api/story/ID
 in the current run. A save's QA flags are computed on the saved text (``aligner.qa.flag_text``) and stored with it.
 Work that touches SQLite, files or TER runs in the thread pool (plain ``def`` endpoints, or ``run_in_threadpool``
 after an ``async`` body read), never in the event loop; per-story summaries and efforts are cached and dropped when
-the story's ``result.json`` or its review rows change.
+the story's ``result.json``, its review rows or the review's terminology change.
+
+Terminology: the glossary files the server was given (``Review.glossary``) merged with the review's own entries
+(``ReviewStore.terms``, read on every request, so an entry reaches every story on its next load). A save's QA and
+every bead's flags use it (``effort.Terminology``); the page underlines the French terms with their entry as hover
+text. ``POST /api/terms`` adds an entry (the answer redraws the beads of the open story whose flags or terms changed);
+``GET /api/terms/suggestions`` gives ``aligner.terms.suggest``'s entries mined from the confirmed post-edits.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import AlignerError, InputError
 from ..qa import flag_text
@@ -44,11 +50,13 @@ from ..results import RunResult, StorySummary
 from ..results.report import ReviewState, asset, index_rows, live_page, render, render_story_page
 from ..results.rundir import read_run
 from ..store import Annotation, ReviewStore, Slot, Version, check_annotation, of_slots
-from .effort import BeadEffort, EffortSummary, bead_efforts, run_id, slots, text_flags
+from ..terms import Entry, Glossary, find_terms
+from .effort import BeadEffort, EffortSummary, Terminology, bead_efforts, run_id, slots, terminology, text_flags
 
 MAX_BODY = 64 * 1024
 STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review"}
 NUMBER = re.compile(r"[0-9]{1,9}")
+WORD = re.compile(r"[^\W_]")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -207,6 +215,45 @@ class CommentBody(_Body):
     text: str = Field(min_length=1)
 
 
+class TermBody(_Body):
+    """A glossary entry added from the page: the French ``source`` (the text the translator selected), the English
+    ``target`` required for it (may be empty when ``forbidden`` is not), English ``forbidden`` for it, a ``note``;
+    ``story``: the story whose beads the answer describes."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+    source: str = Field(min_length=1, max_length=200)
+    target: str = Field(default="", max_length=200)
+    forbidden: list[str] = Field(default_factory=list, max_length=20)
+    note: str = Field(default="", max_length=1000)
+    story: str | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _has_a_word(cls, value: str) -> str:
+        if not WORD.search(value):
+            raise ValueError("a French term needs a letter or a digit")
+        return value
+
+    @field_validator("forbidden")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        terms = [t.strip() for t in value]
+        if any(not t or len(t) > 200 for t in terms):
+            raise ValueError("each forbidden term is 1 to 200 characters")
+        return terms
+
+    @model_validator(mode="after")
+    def _some_english(self) -> TermBody:
+        if not self.target and not self.forbidden:
+            raise ValueError("target: give the English term the desk requires (or a forbidden one)")
+        return self
+
+    def entry(self) -> Entry:
+        preferred = (self.target,) if self.target else ()
+        return Entry(self.source, preferred, forbidden=tuple(self.forbidden), note=self.note)
+
+
 class AnnotateBody(_Body):
     version: int = Field(ge=0)
     start: int = Field(ge=0)
@@ -236,49 +283,84 @@ def parse_body(model: type[B], raw: bytes) -> B:
 
 @dataclass(frozen=True)
 class Review:
-    """The server's view of one reviewed directory: the site, the store, the translation memory."""
+    """The server's view of one reviewed directory: the site, the store, the translation memory, the glossary files.
+
+    ``glossary``: the files given with ``--glossary``, merged (``Glossary.merge``); the review's own entries (added
+    from the page, ``store.terms()``) are merged over them on every request (``terms``), so an entry added while a
+    story is open is checked in every story from its next load."""
 
     site: Site
     store: ReviewStore
     reviewer: str
     memory: Any = None  # aligner.translation.memory.TranslationMemory for suggestions, or None
+    glossary: Glossary | None = None
     _efforts: _Cache = field(default_factory=lambda: _Cache(1_000), compare=False)  # the stories being reviewed
     _effort_lines: _Cache = field(default_factory=lambda: _Cache(100_000), compare=False)  # one summary per story
+    _terms: _Cache = field(default_factory=lambda: _Cache(4), compare=False)
+    _parts: _Cache = field(default_factory=lambda: _Cache(64), compare=False)
+    _suggested: _Cache = field(default_factory=lambda: _Cache(2), compare=False)
+
+    def terms(self) -> Terminology | None:
+        """The glossary files merged with the review's own entries (theirs win); one object per content, so its
+        matching index is built once."""
+        own = self.store.terms()
+        return self._terms.get("terms", (own.sha256, len(own)), lambda: terminology(self.glossary, own))
 
     def slots(self, story: str) -> tuple[Slot, ...]:
         return self.site.loaded(story).slots
 
-    def efforts(self, story: str, stamp: tuple[int, int, int] | None = None) -> list[BeadEffort]:
-        """The story's bead rows; cached until its ``result.json`` or its review rows change (``stamp``: the
-        story's ``store.stamps()`` entry, when the caller has read them all at once)."""
+    def efforts(
+        self, story: str, stamp: tuple[int, int, int] | None = None, terms: Terminology | Literal[False] | None = False
+    ) -> list[BeadEffort]:
+        """The story's bead rows; cached until its ``result.json``, its review rows or the terminology change
+        (``stamp``: the story's ``store.stamps()`` entry, when the caller has read them all at once; ``terms``: the
+        review's terminology, when the caller has it)."""
         if stamp is None:
             stamp = self.store.stamps().get(story, (0, 0, 0))
-        key = (self.site.stamp(story), stamp)
+        if terms is False:
+            terms = self.terms()
+        key = (self.site.stamp(story), stamp, terms.key if terms is not None else None)
 
         def make() -> list[BeadEffort]:
             loaded = self.site.loaded(story)
             groups, annotations = self.store.groups(story), self.store.annotations(story)
-            return bead_efforts(loaded.result, groups, annotations, places=loaded.slots)
+            return bead_efforts(loaded.result, groups, annotations, places=loaded.slots, terms=terms)
 
         return self._efforts.get(story, key, make)
 
-    def _effort_line(self, story: str, stamp: tuple[int, int, int]) -> EffortSummary:
-        return EffortSummary.of(self.efforts(story, stamp))
+    def _effort_line(self, story: str, stamp: tuple[int, int, int], terms: Terminology | None) -> EffortSummary:
+        return EffortSummary.of(self.efforts(story, stamp, terms))
 
     def effort_summaries(self) -> dict[str, EffortSummary]:
         """Every story's effort summary, in the directory's order. A story nobody has saved on needs no reading of
         its run (its bead count comes with its summary line); the others are cached until their run or review
         changes, so reloading a batch's index under saves recomputes only the stories being saved."""
         stamps = self.store.stamps()
+        terms = self.terms()  # once: it reads the review's own entries
         out = {}
         for story in self.site.order:
             stamp = stamps.get(story)
-            if stamp is None:
+            if stamp is None:  # nothing saved: no confirmed bead, so no flag can count either
                 out[story] = EffortSummary.unreviewed(self.site.beads(story))
                 continue
-            key = (self.site.stamp(story), stamp)
-            out[story] = self._effort_lines.get(story, key, partial(self._effort_line, story, stamp))
+            key = (self.site.stamp(story), stamp, terms.key if terms is not None else None)
+            out[story] = self._effort_lines.get(story, key, partial(self._effort_line, story, stamp, terms))
         return out
+
+    def term_parts(self, story: str, terms: Terminology | Literal[False] | None = False) -> list[Parts]:
+        """Each bead's French cut into pieces, each a glossary term (with its entry as a title) or not (``""``)."""
+        if terms is False:
+            terms = self.terms()
+        result = self.site.result(story)
+        key = (self.site.stamp(story), terms.key if terms is not None else None)
+
+        def make() -> list[Parts]:
+            sources = [t.source for t in result.all_texts()]
+            if terms is None:
+                return [((s, ""),) for s in sources]
+            return [source_parts(s, terms.glossary) for s in sources]
+
+        return self._parts.get(story, key, make)
 
     def state(self, story: str) -> ReviewState:
         loaded = self.site.loaded(story)
@@ -286,7 +368,9 @@ class Review:
         current = self.store.current(story, places)
         notes = of_slots(places, self.store.comments(story))
         comments = {k: tuple(f"{c.reviewer}: {c.text}" for c in cs) for k, cs in notes.items()}
-        rows = self.efforts(story)
+        terms = self.terms()
+        rows = self.efforts(story, terms=terms)
+        parts = self.term_parts(story, terms)
         summary = EffortSummary.of(rows)
         mt = result.all_texts()
         this_run = run_id(result)
@@ -307,9 +391,37 @@ class Review:
             comments=comments,
             summary=effort_line(summary),
             data=data,
-            flags={k: rows[k].flags for k in current},
+            flags={k: r.flags for k, r in enumerate(rows)},  # the MT's too: an entry added meanwhile changes them
+            terms={k: p for k, p in enumerate(parts) if any(title for _, title in p)},
             carried=frozenset(k for k, v in current.items() if v.run and v.run != this_run),
         )
+
+
+Parts = tuple[tuple[str, str], ...]  # a text in pieces: (text, title), the title "" for a piece that is no term
+
+
+def entry_title(entry: Entry) -> str:
+    """An entry in one line, the hover text of its term on the page."""
+    line = f"{entry.source} → {' / '.join(entry.preferred)}" if entry.preferred else f"{entry.source}:"
+    if entry.admitted:
+        line += f" (also {', '.join(entry.admitted)})"
+    if entry.forbidden:
+        line += f"; not {', '.join(entry.forbidden)}"
+    return line + (f" — {entry.note}" if entry.note else "")
+
+
+def source_parts(source: str, glossary: Glossary) -> Parts:
+    """``source`` in pieces that join back into it: the glossary's terms (``find_terms``) and the text between."""
+    out: list[tuple[str, str]] = []
+    at = 0
+    for m in find_terms(glossary, source):
+        if m.start > at:
+            out.append((source[at : m.start], ""))
+        out.append((source[m.start : m.end], entry_title(m.entry)))
+        at = m.end
+    if at < len(source) or not out:
+        out.append((source[at:], ""))
+    return tuple(out)
 
 
 def effort_line(s: EffortSummary) -> str:
@@ -329,6 +441,59 @@ def summary_json(review: Review) -> dict[str, Any]:
     stories = [{"id": story, **s.to_json()} for story, s in parts.items()]
     total = EffortSummary.combine(parts.values()).to_json()
     return {"schema": "aligner.review-summary/2", "stories": stories, "total": total}
+
+
+def _bead_view(review: Review, story: str) -> list[tuple[tuple[tuple[str, str, str], ...], list[list[str]]]]:
+    """Per bead of ``story``: the flags of its current text and its French in pieces (``term_parts``)."""
+    terms = review.terms()
+    rows = review.efforts(story, terms=terms)
+    parts = review.term_parts(story, terms)
+    return [(r.flags, [list(piece) for piece in p]) for r, p in zip(rows, parts)]
+
+
+FUNCTION_WORDS = 300  # as `aligner terms suggest`: the most frequent English words never make a suggestion alone
+
+
+def suggested_terms(review: Review, *, min_count: int = 2) -> list[dict[str, Any]]:
+    """``aligner.terms.suggest``'s suggestions from the review's confirmed post-edits (of the stories of this
+    directory), best first, without those the review's terminology already has; cached until a save or a new entry."""
+    terms = review.terms()
+    stamps = review.store.stamps()
+    key = (tuple(sorted(stamps.items())), terms.key if terms is not None else None, min_count)
+
+    def make() -> list[dict[str, Any]]:
+        from ..alignment.bitext import load_lexicon
+        from ..files import data_file
+        from ..terms.suggest import PostEdit, suggest
+
+        by_story: dict[str, list[Version]] = {}
+        for version in review.store.confirmed():
+            if version.story in review.site.runs:
+                by_story.setdefault(version.story, []).append(version)
+        edits: list[PostEdit] = []
+        for story in sorted(by_story):
+            result = review.site.result(story)
+            found = of_slots(slots(result), by_story[story])
+            for bead in sorted(found):
+                texts = result.texts(bead)
+                edits.extend(PostEdit(texts.source, texts.mt, v.text, f"{story}#{bead}") for v in found[bead])
+        if not edits:
+            return []
+        words = data_file("english-frequent.txt").read_text(encoding="utf-8").split()[:FUNCTION_WORDS]
+        out = suggest(edits, lexicon=load_lexicon().table, function_words=words, min_count=min_count)
+        known = (
+            {(e.source.casefold(), t.casefold()) for e in terms.glossary.entries for t in e.targets}
+            if terms is not None
+            else set()
+        )
+        return [
+            {"source": s.source, "target": s.target, "mt": s.mt, "count": s.count, "agreement": round(s.agreement, 2),
+             "kind": s.kind, "examples": list(s.examples), "note": s.entry().note}
+            for s in out
+            if (s.source.casefold(), s.target.casefold()) not in known
+        ]  # fmt: skip
+
+    return review._suggested.get("suggestions", key, make)
 
 
 def _flags_json(flags: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
@@ -445,7 +610,13 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
             bead = bead_of(request, story)
             loaded = site.loaded(story)
             result = loaded.result
-            flags = flag_text(result, bead, obj.text) if obj.status in ("edited", "confirmed") else result.flags[bead]
+            terms = review.terms()
+            glossary = terms.glossary if terms is not None else None
+            flags = (
+                flag_text(result, bead, obj.text, glossary=glossary)
+                if obj.status in ("edited", "confirmed")
+                else result.flags[bead]
+            )
             try:
                 saved = review.store.save(
                     story,
@@ -465,7 +636,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
                 current = saved.current.to_json() if saved.current is not None else None
                 return JSONResponse({"conflict": True, "current": current}, status_code=409)
             version = saved.version
-            shown = text_flags(result, bead, version)
+            shown = text_flags(result, bead, version, terms)
             return JSONResponse(
                 {
                     "conflict": False,
@@ -528,6 +699,42 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
     def summary(request: Request) -> Response:
         return JSONResponse(summary_json(review))
 
+    async def add_term(request: Request) -> Response:
+        """Add an entry to the review's glossary; the answer names the beads of ``story`` whose flags or underlined
+        terms changed, with their new ones (the page redraws only those)."""
+        obj = await body(request, TermBody)
+        reviewer = reviewer_of(obj)
+        if obj.story is not None and obj.story not in site.runs:
+            raise HTTPException(400, f"story: no story {obj.story!r} in this review")
+        entry = obj.entry()
+
+        def work() -> Response:
+            story = obj.story
+            before = _bead_view(review, story) if story is not None else []
+            try:
+                review.store.add_term(entry, reviewer)
+            except InputError as exc:
+                raise HTTPException(400, str(exc)) from None
+            after = _bead_view(review, story) if story is not None else []
+            changed = [k for k, (old, new) in enumerate(zip(before, after)) if old != new]
+            return JSONResponse(
+                {
+                    "entry": {"source": entry.source, "target": obj.target, "forbidden": obj.forbidden,
+                              "note": entry.note, "title": entry_title(entry)},
+                    "story": story,
+                    "flagged": [k for k in changed if before[k][0] != after[k][0]],
+                    "beads": [{"bead": k, "flags": _flags_json(after[k][0]), "terms": after[k][1]} for k in changed],
+                }
+            )  # fmt: skip
+
+        return await run_in_threadpool(work)
+
+    def term_suggestions(request: Request) -> Response:
+        try:
+            return JSONResponse(suggested_terms(review))
+        except AlignerError as exc:  # no lexical table: say so on the page, as the command line would
+            raise HTTPException(503, str(exc)) from None
+
     def story_effort(request: Request) -> Response:
         story = story_of(request)
         s = EffortSummary.of(review.efforts(story))
@@ -551,6 +758,8 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         Route(bead_path + "/comment", comment, methods=["POST"]),
         Route(bead_path + "/annotate", annotate, methods=["POST"]),
         Route("/api/summary", summary),
+        Route("/api/terms", add_term, methods=["POST"]),
+        Route("/api/terms/suggestions", term_suggestions),
     ]
     middleware = [  # the first is the outermost: the Guard's headers go on the Host check's refusals too
         Middleware(Guard, token=token),

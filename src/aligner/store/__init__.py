@@ -8,6 +8,9 @@ version as carried over from an earlier run. Rows written before keys existed (s
 ``legacy:N`` (N the bead number then) and belong to bead N of a run only while its source text is still the one
 they were saved on (``Slot.owns``).
 
+The review's glossary (schema 3) is kept here too: ``add_term`` adds an entry, ``terms`` gives the glossary, a
+later entry for the same French term replacing an earlier one (the rows stay).
+
 Nothing is ever overwritten. Version 0 of a bead is the MT (not stored); every save adds a row with the text,
 the status (``new``, ``edited``, ``confirmed``, ``rejected``), the reviewer, the time and the seconds spent on
 the bead, the version it started from, and the QA flags of the saved text. A save that started from a version
@@ -34,14 +37,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..terms import Entry, Glossary
 
 STATUSES = ("new", "edited", "confirmed", "rejected")
 CATEGORIES = ("accuracy", "fluency", "terminology", "style", "locale convention")
 SEVERITIES = ("minor", "major", "critical")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEGACY = "legacy:"
 
 # migrations[k] takes a database from schema version k to k + 1
@@ -91,6 +97,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE annotations ADD COLUMN key TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE annotations ADD COLUMN source TEXT NOT NULL DEFAULT ''",
         "UPDATE annotations SET key = 'legacy:' || bead",
+    ),
+    (  # 2 → 3: the review's glossary (entries added from the page; aligner terms export writes them out)
+        """CREATE TABLE glossary (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,        -- the French term
+            preferred TEXT NOT NULL,     -- JSON lists of English terms
+            admitted TEXT NOT NULL, forbidden TEXT NOT NULL,
+            case_sensitive INTEGER NOT NULL, note TEXT NOT NULL,
+            reviewer TEXT NOT NULL, created REAL NOT NULL)""",
     ),
 )
 
@@ -254,6 +269,10 @@ class ReviewStore(Protocol):
     def stamps(self) -> dict[str, tuple[int, int, int]]: ...
 
     def confirmed(self) -> Iterator[Version]: ...
+
+    def add_term(self, entry: Entry, reviewer: str) -> None: ...
+
+    def terms(self) -> Glossary: ...
 
     def close(self) -> None: ...
 
@@ -572,6 +591,35 @@ class SqliteStore:
             (),
         )
         yield from (_version(r) for r in rows)
+
+    def add_term(self, entry: Entry, reviewer: str) -> None:
+        """Add ``entry`` to the review's glossary (a later entry for the same French term replaces it in ``terms``)."""
+        if not entry.source.strip() or not (entry.preferred or entry.forbidden):
+            raise InputError("a glossary entry needs a French term and an English one (preferred or forbidden)")
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO glossary (source, preferred, admitted, forbidden, case_sensitive, note, reviewer, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.source, json.dumps(entry.preferred, ensure_ascii=False),
+                 json.dumps(entry.admitted, ensure_ascii=False), json.dumps(entry.forbidden, ensure_ascii=False),
+                 int(entry.case_sensitive), entry.note, reviewer, time.time()),
+            )  # fmt: skip
+
+    def terms(self) -> Glossary:
+        """The review's glossary, entries in the order first added; its digest is of its content."""
+        from ..terms import Entry, Glossary
+
+        rows = self._read(
+            "SELECT source, preferred, admitted, forbidden, case_sensitive, note FROM glossary ORDER BY id", ()
+        )
+        entries = [
+            Entry(src, tuple(json.loads(p)), tuple(json.loads(a)), tuple(json.loads(f)), bool(cs), note)
+            for src, p, a, f, cs, note in rows
+        ]
+        latest: dict[tuple[str, bool], Entry] = {}  # one entry per French term: the latest, in first-added order
+        for e in entries:
+            latest[(e.source if e.case_sensitive else e.source.casefold(), e.case_sensitive)] = e
+        return Glossary.of(latest.values(), self.path.name)
 
     def close(self) -> None:
         with self._lock:

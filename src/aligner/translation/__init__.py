@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ModelError
 from .base import ProgressFn, Translation, Translator, texts_of
 from .memory import TranslationMemory
 from .models import DEFAULT_MODEL, DEFAULT_REVISION, ResolvedModel, resolve_model
+
+if TYPE_CHECKING:
+    from ..terms import Glossary
 
 ENGINES = ("auto", "ctranslate2", "transformers")
 
@@ -60,18 +64,24 @@ def make_translator(
     translations: str | Path | None = None,
     sources: Sequence[str] | None = None,
     memory: str | Path | TranslationMemory | None = None,
+    glossary: Glossary | None = None,
 ) -> Translator:
     """A translator. With ``translations``, existing translations (JSONL records ``{"source", "translation"}``,
     or, given the story's ``sources``, a text file with one line per source sentence); otherwise the MarianMT
     ``model`` (hub id, transformers folder or CTranslate2 folder) on ``engine``. With ``memory`` (a review database
-    or a TMX file), exact matches come from the memory and only the rest from the translator. Every other option
+    or a TMX file), exact matches come from the memory and only the rest from the translator. With ``glossary``, the
+    model's output obeys it (a sentence breaking it is decoded again with the terms forced; the others are
+    unchanged), existing translations are only checked against it, and the signature names it. Every other option
     maps to a CLI flag of the same name; ``threads``: CPU cores; ``shortlist``: CTranslate2's vocabulary shortlist."""
+    from .base import GlossaryChecked
     from .memory import MemoryTranslator, open_translations
 
     # a bad file fails before any model loads; a memory already read (a batch's snapshot) is used as it is
     tm = TranslationMemory.open(memory) if isinstance(memory, (str, Path)) else memory
     if translations is not None:
         translator: Translator = open_translations(translations, sources)
+        if glossary is not None:
+            translator = GlossaryChecked(translator, glossary)
     else:
         translator = _marian(
             engine,
@@ -89,6 +99,7 @@ def make_translator(
             max_input_tokens=max_input_tokens,
             max_new_tokens=max_new_tokens,
             progress=progress,
+            glossary=glossary,
         )
     return MemoryTranslator(translator, tm) if tm is not None else translator
 
@@ -137,6 +148,7 @@ def _marian(
     max_input_tokens: int | None,
     max_new_tokens: int | None,
     progress: ProgressFn | None,
+    glossary: Glossary | None = None,
 ) -> Translator:
     from .frontend import Backend, MarianTranslator, check_settings
     from .pieces import MarianPieces
@@ -178,4 +190,5 @@ def _marian(
         max_input_tokens=max_input_tokens,
         max_new_tokens=max_new_tokens,
         progress=progress,
+        glossary=glossary,
     )

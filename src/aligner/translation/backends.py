@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import ModelError
 from .convert import ctranslate2_module
-from .frontend import Batch, Hypothesis
+from .frontend import Batch, ForcedBatch, Hypothesis
 from .pieces import MarianPieces
 
 
@@ -64,6 +64,7 @@ class CTranslate2Backend:
         self.use_vmap = shortlist and (folder / "vmap.txt").is_file()
         self.shortlist = "on" if self.use_vmap else "off"
         self.replicas = (threads or os.cpu_count() or 1) if device == "cpu" else 1
+        self._vmap: tuple[dict[tuple[str, ...], set[str]], set[str], int] | None = None  # read when forcing needs it
         try:
             self.model = ct2.Translator(
                 str(folder),
@@ -100,6 +101,79 @@ class CTranslate2Backend:
         for batch, job in zip(batches, jobs):
             hyps = [row.result().hypotheses[0] for row in job]
             yield [Hypothesis(tuple(h), len(h) >= batch.max_pieces) for h in hyps]
+
+    def force(
+        self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
+    ) -> Iterator[list[list[Hypothesis]]]:
+        """``target_prefix`` per sentence, ``suppress_sequences`` per batch. CTranslate2 restricts the output layer to
+        the shortlist of the source (``vmap``) without adding the prefix's pieces: a sentence whose prefix holds a
+        piece outside its shortlist is decoded with the full vocabulary. The hypotheses include the prefix;
+        ``max_decoding_length`` counts it; the scores (length-normalised log-probabilities) cover the pieces after
+        it."""
+        jobs = []
+        for batch in batches:
+            rows = range(len(batch.sources))
+            shortlisted = [r for r in rows if self.use_vmap and self._shortlisted(batch.sources[r], batch.prefixes[r])]
+            full = [r for r in rows if r not in shortlisted]
+            parts = [(idx, vmap) for idx, vmap in ((shortlisted, True), (full, False)) if idx]
+            jobs.append(
+                [
+                    (
+                        idx,
+                        self.model.translate_batch(
+                            [list(batch.sources[r]) for r in idx],
+                            target_prefix=[list(batch.prefixes[r]) or None for r in idx],
+                            beam_size=beam,
+                            num_hypotheses=max(1, min(alternatives, beam)),
+                            suppress_sequences=[list(s) for s in batch.suppress] or None,
+                            return_scores=True,
+                            max_batch_size=0,
+                            max_decoding_length=batch.max_pieces,
+                            use_vmap=vmap,
+                            asynchronous=True,
+                        ),
+                    )
+                    for idx, vmap in parts
+                ]
+            )
+        for batch, calls in zip(batches, jobs):
+            out: list[list[Hypothesis]] = [[] for _ in batch.sources]
+            for idx, job in calls:
+                for r, row in zip(idx, job):
+                    result = row.result()
+                    out[r] = [
+                        Hypothesis(tuple(h), len(h) >= batch.max_pieces, float(score))
+                        for h, score in zip(result.hypotheses, result.scores)
+                    ]
+            yield out
+
+    def _shortlisted(self, source: Sequence[str], prefix: Sequence[str]) -> bool:
+        """Whether every piece of ``prefix`` is among the output pieces the shortlist allows for ``source``: its
+        fixed set and the targets of every source n-gram it has a rule for (as CTranslate2's ``VocabularyMap``)."""
+        if self._vmap is None:
+            self._vmap = _read_vmap(self.folder / "vmap.txt")
+        rules, fixed, longest = self._vmap
+        missing = set(prefix) - fixed
+        for n in range(1, longest + 1):
+            for i in range(len(source) - n + 1):
+                missing -= rules.get(tuple(source[i : i + n]), set())
+                if not missing:
+                    return True
+        return not missing
+
+
+def _read_vmap(path: Path) -> tuple[dict[tuple[str, ...], set[str]], set[str], int]:
+    """A ``vmap.txt``: rules (source pieces → target pieces), the fixed set (the rule with an empty key), the longest
+    key."""
+    rules: dict[tuple[str, ...], set[str]] = {}
+    fixed: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, targets = line.partition("\t")
+        if key.strip():
+            rules.setdefault(tuple(key.split()), set()).update(targets.split())
+        else:
+            fixed.update(targets.split())
+    return rules, fixed, max((len(k) for k in rules), default=0)
 
 
 class TransformersBackend:
@@ -183,3 +257,78 @@ class TransformersBackend:
                 kept = tuple(self.piece_of[i] for i in generated if i not in self.special)
                 hyps.append(Hypothesis(kept, truncated))
             yield hyps
+
+    def force(
+        self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
+    ) -> Iterator[list[list[Hypothesis]]]:
+        """The prefixes and suppressed sequences per sentence, by a logits processor over the log-probabilities
+        (``_Forcing``): a forced piece keeps its own log-probability, so ``sequences_scores`` (beam search:
+        length-normalised) include the prefix; greedy search gives no score."""
+        import torch
+        from transformers import LogitsProcessorList
+
+        eos = self.model.generation_config.eos_token_id
+        n = max(1, min(alternatives, beam))
+        for batch in batches:
+            longest = max(len(s) for s in batch.sources)
+            ids = [[self.vocab.get(p, self.unk_id) for p in s] for s in batch.sources]
+            input_ids = torch.tensor([row + [self.pad_id] * (longest - len(row)) for row in ids], device=self.device)
+            mask = torch.tensor([[1] * len(row) + [0] * (longest - len(row)) for row in ids], device=self.device)
+            forcing = _Forcing(
+                [[self.vocab.get(p, self.unk_id) for p in prefix] for prefix in batch.prefixes],
+                [[self.vocab[p] for p in seq] for seq in batch.suppress if all(p in self.vocab for p in seq)],
+                beams=beam,
+            )
+            with torch.inference_mode():
+                out = self.model.generate(
+                    input_ids=input_ids,
+                    attention_mask=mask,
+                    num_beams=beam,
+                    num_return_sequences=n,
+                    max_length=batch.max_pieces + 1,
+                    do_sample=False,
+                    logits_processor=LogitsProcessorList([forcing]),
+                    output_scores=beam > 1,
+                    return_dict_in_generate=True,
+                )
+            scores = out.sequences_scores.tolist() if beam > 1 else [0.0] * len(out.sequences)
+            rows: list[list[Hypothesis]] = [[] for _ in batch.sources]
+            for k, (row, score) in enumerate(zip(out.sequences.tolist(), scores)):
+                generated = row[1:]
+                last = generated[batch.max_pieces - 1] if len(generated) >= batch.max_pieces else None
+                truncated = eos not in generated or last == eos
+                kept = tuple(self.piece_of[i] for i in generated if i not in self.special)
+                rows[k // n].append(Hypothesis(kept, truncated, float(score)))
+            yield rows
+
+
+class _Forcing:
+    """A transformers logits processor: row ``r`` (sentence ``r // beams``) may only write its sentence's prefix
+    while inside it, and never ends one of the ``suppress`` sequences. Works on log-probabilities (beam search
+    applies processors after ``log_softmax``), leaving the allowed pieces' values untouched."""
+
+    def __init__(self, prefixes: list[list[int]], suppress: list[list[int]], *, beams: int) -> None:
+        self.prefixes = prefixes
+        self.beams = beams
+        self.single = sorted({s[0] for s in suppress if len(s) == 1})
+        self.longer = [s for s in suppress if len(s) > 1]
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        step = input_ids.shape[1] - 1  # pieces written so far (the first is the decoder start)
+        history = input_ids[:, 1:].tolist() if self.longer else []
+        for row in range(scores.shape[0]):
+            prefix = self.prefixes[row // self.beams]
+            if step < len(prefix):
+                keep = scores[row, prefix[step]].clone()
+                scores[row, :] = -torch.inf
+                scores[row, prefix[step]] = keep
+                continue
+            if self.single:
+                scores[row, self.single] = -torch.inf
+            for seq in self.longer:
+                written = history[row]
+                if len(written) >= len(seq) - 1 and written[len(written) - len(seq) + 1 :] == seq[:-1]:
+                    scores[row, seq[-1]] = -torch.inf
+        return scores

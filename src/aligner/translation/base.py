@@ -10,10 +10,13 @@ translations (``…memory.FileTranslator``) and a translation memory in front of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..signature import Signature
+
+if TYPE_CHECKING:
+    from ..terms import Glossary
 
 ProgressFn = Callable[[int], None]  # called with the number of sentences just finished
 
@@ -41,3 +44,27 @@ class Translator(Protocol):
 
 def texts_of(translations: Sequence[Translation]) -> list[str]:
     return [t.text for t in translations]
+
+
+def glossary_of(translator: Translator) -> Glossary | None:
+    """The glossary a translator obeys or is checked against (``make_translator(glossary=...)``), if any."""
+    found: Glossary | None = getattr(translator, "glossary", None)
+    return found
+
+
+class GlossaryChecked:
+    """A translator that cannot be steered (existing translations) given a glossary: the translations pass
+    unchanged, and the signature names the glossary, since the QA checks the translations against it."""
+
+    def __init__(self, inner: Translator, glossary: Glossary) -> None:
+        self.inner = inner
+        self.glossary = glossary
+
+    @property
+    def signature(self) -> Signature:
+        from .terms import glossary_tag
+
+        return replace(self.inner.signature, glossary=glossary_tag(self.glossary))
+
+    def translate(self, texts: Sequence[str]) -> list[Translation]:
+        return self.inner.translate(texts)

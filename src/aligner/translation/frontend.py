@@ -6,7 +6,9 @@ clause boundaries (nothing is truncated), plans length-sorted batches, caps gene
 + 16 pieces (a runaway loop, not a translation), lists source pieces the vocabulary lacks, and gives
 the output English typography. Generation itself is a ``Backend``'s: ``generate(batches)`` turns
 batches of source pieces into target pieces (``aligner.translation.backends``: CTranslate2 and
-transformers). ``make_translator`` in ``aligner.translation`` builds one.
+transformers). With a glossary, a sentence whose output breaks it is decoded again with the term forced
+(``aligner.translation.terms``); the others are left exactly as decoded. ``make_translator`` in
+``aligner.translation`` builds one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import ModelError
 from ..reading.typography import english_typography, normalize_source
@@ -22,6 +24,11 @@ from ..signature import Signature
 from .base import ProgressFn, Translation
 from .models import ResolvedModel
 from .pieces import MarianPieces
+from .terms import glossary_tag
+
+if TYPE_CHECKING:
+    from ..alignment.lexicon import Lexicon
+    from ..terms import Glossary, TermMatch
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,25 @@ class Batch:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A sentence's target pieces and whether generation stopped at the batch's ``max_pieces``."""
+    """A sentence's target pieces and whether generation stopped at the batch's ``max_pieces``; ``score``: the
+    model's length-normalised log-probability of the pieces (set by ``Backend.force`` only; CTranslate2's covers
+    the pieces after the forced prefix, transformers' all of them)."""
 
     pieces: tuple[str, ...]
     truncated: bool
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class ForcedBatch:
+    """Sentences decoded again with target pieces forced first (``prefixes``, one per sentence, the decoder
+    continuing freely after them; may be empty) and piece sequences never generated (``suppress``, the same for
+    the whole batch); ``max_pieces`` counts the prefix."""
+
+    sources: tuple[tuple[str, ...], ...]
+    prefixes: tuple[tuple[str, ...], ...]
+    suppress: tuple[tuple[str, ...], ...]
+    max_pieces: int
 
 
 class Backend(Protocol):
@@ -56,6 +78,17 @@ class Backend(Protocol):
 
     def generate(self, batches: Sequence[Batch], *, beam: int) -> Iterator[list[Hypothesis]]: ...
 
+    def force(
+        self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
+    ) -> Iterator[list[list[Hypothesis]]]:
+        """Each batch's sentences decoded with their prefixes forced: per sentence, the ``alternatives`` best
+        hypotheses (at most ``beam``), each with its score, best first."""
+        ...
+
+
+MAX_FORCING_ROUNDS = 3  # a sentence still breaking the glossary after a re-decode is re-decoded from the new output
+MAX_VARIANTS = 2  # an entry with several preferred terms: each of its first two is tried, the model's score decides
+SUPPRESSED_SPELLINGS = 32  # piece sequences suppressed per forbidden form
 
 _CLAUSE_BREAKS = re.compile(r"(?<=[;:,)»”])\s+|\s+(?=[—–(«“])|\s+(?=(?:et|mais|ou|donc|car|qui|que|dont|où)\s)")
 
@@ -110,6 +143,8 @@ class MarianTranslator:
     normalisation of the French. ``typography``: English quotes and spacing in the output.
     ``max_input_tokens``: split sentences longer than this (default: the model's limit).
     ``max_new_tokens``: cap per sentence. ``progress``: told how many sentences each batch finished.
+    ``glossary``: terms the output must use (and forbidden ones it must not); a sentence that breaks it is
+    decoded again with the terms forced, every other sentence is exactly what it is without the glossary.
     """
 
     def __init__(
@@ -126,6 +161,7 @@ class MarianTranslator:
         max_input_tokens: int | None = None,
         max_new_tokens: int | None = None,
         progress: ProgressFn | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
         check_settings(beam=beam, batch_size=batch_size, batch_tokens=batch_tokens, max_new_tokens=max_new_tokens)
         self.backend = backend
@@ -145,6 +181,10 @@ class MarianTranslator:
         if max_new_tokens is not None:
             self.max_output_tokens = min(self.max_output_tokens, max_new_tokens + 1)
         self.generated = 0  # target pieces generated so far (without </s>), for throughput reports
+        self.glossary = glossary
+        self.forced = 0  # sentences (units) whose output a re-decode with forced terms replaced
+        self._lexicon: Lexicon | None = None
+        self._target_vocab: set[str] | None = None
 
     @property
     def signature(self) -> Signature:
@@ -159,6 +199,7 @@ class MarianTranslator:
             shortlist=b.shortlist,
             normalize="moses-fr" if self.normalize else "none",
             typography="english" if self.typography else "none",
+            glossary=glossary_tag(self.glossary) if self.glossary is not None else "",
         )
 
     def _n_tokens(self, text: str) -> int:
@@ -215,7 +256,131 @@ class MarianTranslator:
                 whole += left_of[u] == 0
             if self.progress is not None:
                 self.progress(whole)
+        if self.glossary is not None:
+            caps = [0] * len(units)
+            for idx, batch in zip(plan, batches):
+                for i in idx:
+                    caps[i] = batch.max_pieces
+            self._force_terms(self.glossary, units, tokenized, outputs, limited, caps)
         return outputs, limited
+
+    def _force_terms(
+        self,
+        glossary: Glossary,
+        units: Sequence[str],
+        tokenized: Sequence[tuple[str, ...]],
+        outputs: list[str],
+        limited: list[bool],
+        caps: Sequence[int],
+    ) -> None:
+        """Re-decode the units whose output breaks the glossary, in place: the first output up to each violation,
+        the term, then free decoding, the matched entries' forbidden terms suppressed; of the hypotheses, the
+        one breaking the glossary least, then the model's best score, replaces the output when it breaks it
+        less."""
+        from ..terms import find_terms
+        from .terms import breaches, forced_text, violations
+
+        matched: dict[int, list[TermMatch]] = {}
+        for i, unit in enumerate(units):
+            found = find_terms(glossary, unit)
+            if found:
+                matched[i] = found
+        broken = {i: b for i, ms in matched.items() if (b := breaches(ms, outputs[i]))}
+        if not broken:
+            return
+        lexicon = self._lexicon_table()
+        suppress = {i: self._suppressed(matched[i]) for i in broken}
+        replaced: set[int] = set()
+        for _ in range(MAX_FORCING_ROUNDS):
+            rows: list[tuple[int, tuple[str, ...]]] = []
+            for i in sorted(broken):
+                fixes = violations(matched[i], units[i], outputs[i], lexicon)
+                if not fixes:
+                    continue
+                variants = min(MAX_VARIANTS, max(len(v.entry.preferred) for v in fixes))
+                for k in range(max(1, variants)):
+                    text = forced_text(outputs[i], fixes, variant=k).rstrip()
+                    prefix = tuple(self.pieces.target.encode(text, out_type=str))
+                    if (i, prefix) not in rows and all(p in self.pieces.vocab for p in prefix):
+                        rows.append((i, prefix))  # (else a term the model cannot write)
+            if not rows:
+                break
+            best: dict[int, tuple[int, float, Hypothesis]] = {}
+            for row_ids, hyps in self._decode_forced(rows, tokenized, suppress, caps):
+                for r, alternatives in zip(row_ids, hyps):
+                    i = rows[r][0]
+                    for hyp in alternatives:
+                        self.generated += len(hyp.pieces)
+                        key = (breaches(matched[i], self.pieces.decode(list(hyp.pieces))), -hyp.score)
+                        if i not in best or key < best[i][:2]:
+                            best[i] = (*key, hyp)
+            improved: dict[int, int] = {}
+            for i, (left, _, hyp) in best.items():
+                if left < broken[i]:
+                    outputs[i] = self.pieces.decode(list(hyp.pieces))
+                    limited[i] = hyp.truncated
+                    replaced.add(i)
+                    if left:
+                        improved[i] = left
+            broken = improved
+            if not broken:
+                break
+        self.forced += len(replaced)
+
+    def _decode_forced(
+        self,
+        rows: Sequence[tuple[int, tuple[str, ...]]],
+        tokenized: Sequence[tuple[str, ...]],
+        suppress: dict[int, tuple[tuple[str, ...], ...]],
+        caps: Sequence[int],
+    ) -> Iterator[tuple[list[int], list[list[Hypothesis]]]]:
+        """The forced rows (unit, prefix) in batches planned as the first decode's; yields each batch's row indices and
+        hypotheses. A batch suppresses the forbidden terms of all its sentences' entries (CTranslate2 takes
+        ``suppress_sequences`` per batch): a desk's forbidden term is a wrong form whatever the sentence, and
+        batching sentences by their forbidden sets would decode most of them alone."""
+        limit = self.max_output_tokens - 1
+        plans: list[list[int]] = []
+        batches: list[ForcedBatch] = []
+        for chosen in plan_batches([len(tokenized[i]) for i, _ in rows], self.batch_size, self.batch_tokens):
+            banned = sorted({seq for r in chosen for seq in suppress[rows[r][0]]})
+            cap = max(max(caps[rows[r][0]], len(rows[r][1]) + 8) for r in chosen)
+            plans.append(chosen)
+            batches.append(
+                ForcedBatch(
+                    tuple(tokenized[rows[r][0]] for r in chosen),
+                    tuple(rows[r][1] for r in chosen),
+                    tuple(banned),
+                    min(limit, cap),
+                )
+            )
+        yield from zip(plans, self.backend.force(batches, beam=self.beam, alternatives=self.beam))
+
+    def _lexicon_table(self) -> Lexicon | None:
+        """The lexical table that places a term in the English (loaded once, when a sentence first needs it)."""
+        if self._lexicon is None:
+            from ..alignment.lexicon import Lexicon
+
+            try:
+                self._lexicon = Lexicon.load()
+            except (OSError, ValueError):  # no table: terms are placed by their relative position alone
+                return None
+        return self._lexicon
+
+    def _suppressed(self, matches: Sequence[TermMatch]) -> tuple[tuple[str, ...], ...]:
+        """Every spelling in target pieces of the matched entries' forbidden terms, at a word start and (for a form
+        of four characters or more) glued to what precedes."""
+        from .terms import segmentations, suppressed_forms
+
+        if self._target_vocab is None:
+            target = self.pieces.target
+            written = {target.id_to_piece(i) for i in range(target.get_piece_size())}
+            self._target_vocab = (written & set(self.pieces.vocab)) - set(self.pieces.special)
+        out: dict[tuple[str, ...], None] = {}
+        for form in suppressed_forms(matches):
+            spellings = [" " + form] + ([form] if len(form) >= 4 else [])
+            for text in spellings:
+                out.update(dict.fromkeys(segmentations(text, self._target_vocab, limit=SUPPRESSED_SPELLINGS)))
+        return tuple(sorted(out))
 
 
 def check_settings(

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from ..errors import InputError
 from ..files import read_input_bytes
 from ..signature import Signature
-from .base import Translation, Translator
+from .base import Translation, Translator, glossary_of
 
 
 class FileTranslator:
@@ -313,6 +313,7 @@ class MemoryTranslator:
     def __init__(self, inner: Translator, memory: TranslationMemory) -> None:
         self.inner = inner
         self.memory = memory
+        self.glossary = glossary_of(inner)  # the MT obeys it; the QA checks the memory's matches against it too
 
     @property
     def signature(self) -> Signature:

@@ -13,14 +13,14 @@
                  saving: false, seconds: 0, since: null, suggested: false };
   });
 
-  function api(path, body) {
-    var url = "/api/story/" + encodeURIComponent(story) + path;
+  function request(url, body) {
     var init = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" },
                                             body: JSON.stringify(body) };
     return fetch(url, init).then(function (res) {
       return res.json().then(function (obj) { return { status: res.status, body: obj }; });
     });
   }
+  function api(path, body) { return request("/api/story/" + encodeURIComponent(story) + path, body); }
   function row(k) { return document.getElementById("bead-" + k); }
   function cell(k) { return row(k).querySelector("td.en"); }
   function unsaved() {
@@ -366,6 +366,109 @@
     });
   }
 
+  // the review's glossary: terms of the source underlined (their entry on hover), entries added from the page
+  function sourceCell(k) { return row(k).querySelector('td[lang="fr"] .c'); }
+  function showTerms(k, parts) {
+    var box = sourceCell(k);
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    parts.forEach(function (piece) {
+      if (piece[1]) {
+        var span = document.createElement("span");
+        span.className = "term";
+        span.title = piece[1];
+        span.textContent = piece[0];
+        box.appendChild(span);
+      } else {
+        box.appendChild(document.createTextNode(piece[0]));
+      }
+    });
+    if (!box.firstChild || !box.textContent) { box.textContent = "∅"; }
+  }
+  var status = document.getElementById("status");
+  function addTerm(entry) {
+    entry.story = story;
+    entry.reviewer = reviewer;
+    return request("/api/terms", entry).then(function (res) {
+      if (res.status === 200) {
+        res.body.beads.forEach(function (b) { showFlags(b.bead, b.flags); showTerms(b.bead, b.terms); });
+        var n = res.body.flagged.length;
+        status.textContent = "added to the glossary: " + res.body.entry.title + (n ? " (" + n + " beads' flags changed)" : "");
+        refreshSummary();
+      }
+      return res;
+    });
+  }
+  function selectedFrench(k) {
+    var sel = window.getSelection();
+    if (!sel || sel.isCollapsed || !sel.rangeCount) { return ""; }
+    var cellNode = row(k).querySelector('td[lang="fr"]');
+    return cellNode.contains(sel.getRangeAt(0).commonAncestorContainer) ? sel.toString().trim() : "";
+  }
+  function termForm(k) {
+    var french = selectedFrench(k);
+    var td = row(k).querySelector('td[lang="fr"]');
+    var old = td.querySelector(".panel.term-form");
+    if (old) { old.remove(); }
+    var p = document.createElement("div");
+    p.className = "panel term-form";
+    td.appendChild(p);
+    var fr = input(p, "French");
+    fr.value = french;
+    fr.className = "term-source";
+    var en = input(p, "English");
+    en.className = "term-target";
+    var bad = input(p, "forbidden (; between)");
+    bad.className = "term-forbidden";
+    var note = input(p, "note");
+    note.className = "term-note";
+    var said = document.createElement("div");
+    said.className = "note";
+    function close() { p.remove(); row(k).focus({ preventScroll: true }); }
+    function submit() {
+      var forbidden = bad.value.split(";").map(function (t) { return t.trim(); }).filter(function (t) { return t; });
+      addTerm({ source: fr.value, target: en.value, forbidden: forbidden, note: note.value }).then(function (res) {
+        if (res.status === 200) { close(); } else { said.textContent = "not added: " + (res.body.error || res.status); }
+      }, function () { said.textContent = "not added: no connection"; });
+    }
+    [fr, en, bad, note].forEach(function (el) {
+      el.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") { ev.preventDefault(); submit(); }
+        else if (ev.key === "Escape") { ev.preventDefault(); close(); }
+      });
+    });
+    button(p, "Add to the glossary", submit).className = "term-add";
+    p.appendChild(said);
+    (french ? en : fr).focus();
+  }
+  var suggestions = document.getElementById("term-suggestions");
+  document.getElementById("terms").addEventListener("toggle", function (ev) {
+    if (!ev.target.open) { return; }
+    while (suggestions.firstChild) { suggestions.removeChild(suggestions.firstChild); }
+    request("/api/terms/suggestions").then(function (res) {
+      if (res.status !== 200) { return; }
+      if (!res.body.length) {
+        var none = document.createElement("li");
+        none.textContent = "no suggestions yet: they come from confirmed post-edits that change the same MT words";
+        suggestions.appendChild(none);
+      }
+      res.body.forEach(function (s) {
+        var li = document.createElement("li");
+        li.className = "term-suggestion";
+        li.textContent = s.source + " → " + s.target + " (" + s.count + " post-edits replaced MT “" + s.mt + "”; " +
+          s.examples.join(", ") + ") ";
+        var b = button(li, "accept", function () {
+          b.disabled = true;
+          addTerm({ source: s.source, target: s.target, note: s.note }).then(function (r) {
+            if (r.status === 200) { li.classList.add("accepted"); b.textContent = "added"; }
+            else { b.disabled = false; b.textContent = "accept (failed: " + (r.body.error || r.status) + ")"; }
+          });
+        });
+        b.className = "accept";
+        suggestions.appendChild(li);
+      });
+    });
+  });
+
   document.addEventListener("keydown", function (ev) {
     var t = ev.target;
     if (t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "BUTTON")) { return; }
@@ -390,6 +493,8 @@
       ev.preventDefault(); annotate(k);
     } else if (ev.key === "h") {
       ev.preventDefault(); history(k);
+    } else if (ev.key === "t") {
+      ev.preventDefault(); termForm(k);
     }
   });
   window.addEventListener("beforeunload", function (ev) {
