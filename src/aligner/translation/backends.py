@@ -64,7 +64,6 @@ class CTranslate2Backend:
         self.use_vmap = shortlist and (folder / "vmap.txt").is_file()
         self.shortlist = "on" if self.use_vmap else "off"
         self.replicas = (threads or os.cpu_count() or 1) if device == "cpu" else 1
-        self._vmap: tuple[dict[tuple[str, ...], set[str]], set[str], int] | None = None  # read when forcing needs it
         try:
             self.model = ct2.Translator(
                 str(folder),
@@ -105,75 +104,37 @@ class CTranslate2Backend:
     def force(
         self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
     ) -> Iterator[list[list[Hypothesis]]]:
-        """``target_prefix`` per sentence, ``suppress_sequences`` per batch. CTranslate2 restricts the output layer to
-        the shortlist of the source (``vmap``) without adding the prefix's pieces: a sentence whose prefix holds a
-        piece outside its shortlist is decoded with the full vocabulary. The hypotheses include the prefix;
-        ``max_decoding_length`` counts it; the scores (length-normalised log-probabilities) cover the pieces after
-        it."""
-        jobs = []
-        for batch in batches:
-            rows = range(len(batch.sources))
-            shortlisted = [r for r in rows if self.use_vmap and self._shortlisted(batch.sources[r], batch.prefixes[r])]
-            full = [r for r in rows if r not in shortlisted]
-            parts = [(idx, vmap) for idx, vmap in ((shortlisted, True), (full, False)) if idx]
-            jobs.append(
-                [
-                    (
-                        idx,
-                        self.model.translate_batch(
-                            [list(batch.sources[r]) for r in idx],
-                            target_prefix=[list(batch.prefixes[r]) or None for r in idx],
-                            beam_size=beam,
-                            num_hypotheses=max(1, min(alternatives, beam)),
-                            suppress_sequences=[list(s) for s in batch.suppress] or None,
-                            return_scores=True,
-                            max_batch_size=0,
-                            max_decoding_length=batch.max_pieces,
-                            use_vmap=vmap,
-                            asynchronous=True,
-                        ),
-                    )
-                    for idx, vmap in parts
-                ]
+        """``target_prefix`` per sentence, ``suppress_sequences`` per batch, always on the full vocabulary: with the
+        shortlist (``use_vmap``) CTranslate2 4.8 feeds and returns the prefix's ids as if they were positions in the
+        shortlist ("David Bowie" came back as "Berlin High"), so a re-decode costs a full output layer. The
+        hypotheses include the prefix; ``max_decoding_length`` counts it; the scores (length-normalised
+        log-probabilities) cover the pieces after it."""
+        jobs = [
+            self.model.translate_batch(
+                [list(s) for s in batch.sources],
+                target_prefix=[list(p) or None for p in batch.prefixes],
+                beam_size=beam,
+                num_hypotheses=max(1, min(alternatives, beam)),
+                suppress_sequences=[list(s) for s in batch.suppress] or None,
+                return_scores=True,
+                max_batch_size=0,
+                max_decoding_length=batch.max_pieces,
+                use_vmap=False,
+                asynchronous=True,
             )
-        for batch, calls in zip(batches, jobs):
-            out: list[list[Hypothesis]] = [[] for _ in batch.sources]
-            for idx, job in calls:
-                for r, row in zip(idx, job):
-                    result = row.result()
-                    out[r] = [
+            for batch in batches
+        ]
+        for batch, job in zip(batches, jobs):
+            out: list[list[Hypothesis]] = []
+            for row in job:
+                result = row.result()
+                out.append(
+                    [
                         Hypothesis(tuple(h), len(h) >= batch.max_pieces, float(score))
                         for h, score in zip(result.hypotheses, result.scores)
                     ]
+                )
             yield out
-
-    def _shortlisted(self, source: Sequence[str], prefix: Sequence[str]) -> bool:
-        """Whether every piece of ``prefix`` is among the output pieces the shortlist allows for ``source``: its
-        fixed set and the targets of every source n-gram it has a rule for (as CTranslate2's ``VocabularyMap``)."""
-        if self._vmap is None:
-            self._vmap = _read_vmap(self.folder / "vmap.txt")
-        rules, fixed, longest = self._vmap
-        missing = set(prefix) - fixed
-        for n in range(1, longest + 1):
-            for i in range(len(source) - n + 1):
-                missing -= rules.get(tuple(source[i : i + n]), set())
-                if not missing:
-                    return True
-        return not missing
-
-
-def _read_vmap(path: Path) -> tuple[dict[tuple[str, ...], set[str]], set[str], int]:
-    """A ``vmap.txt``: rules (source pieces → target pieces), the fixed set (the rule with an empty key), the longest
-    key."""
-    rules: dict[tuple[str, ...], set[str]] = {}
-    fixed: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, _, targets = line.partition("\t")
-        if key.strip():
-            rules.setdefault(tuple(key.split()), set()).update(targets.split())
-        else:
-            fixed.update(targets.split())
-    return rules, fixed, max((len(k) for k in rules), default=0)
 
 
 class TransformersBackend:
