@@ -36,6 +36,8 @@ _KEYS = {
     "memory": "memory",
     "lexicon": "lexicon",
     "align": "align",
+    "risk": "risk",
+    "second_opinion": "second",
     "version": "aligner",
 }
 _FIELD_OF = {key: name for name, key in _KEYS.items()}
@@ -58,6 +60,8 @@ class Signature:
     ``engine_version``, ``compute_type``, ``beam``, ``shortlist`` (``yes``/``no``), ``normalize``, ``typography``,
     ``memory`` (translation memory used). Alignment: ``lexicon`` (sha256 of the lexical table, first 16 hex
     digits), ``align`` (method) and ``align_settings`` (its costs, each rendered as ``align.NAME:VALUE``).
+    Risk (``aligner.quality``): ``risk`` (the fitted model's id, ``+glass-box`` when the MT model's own
+    probabilities were computed) and ``second_opinion`` (the other system compared: name and revision).
     Test sets: ``test``, ``langpair``, ``origlang``, ``docs``, ``system``. ``version``: aligner's.
     """
 
@@ -74,6 +78,8 @@ class Signature:
     lexicon: str = ""
     align: str = ""
     align_settings: tuple[tuple[str, str], ...] = ()
+    risk: str = ""
+    second_opinion: str = ""
     test: str = ""
     langpair: str = ""
     origlang: str = ""

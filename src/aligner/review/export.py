@@ -47,8 +47,11 @@ class Unit:
     chrf: float | None
     confidence: float | None
     flags: tuple[dict[str, str], ...]
+    risk: float | None = None  # estimated share of the MT's words a post-editor changes (None: not estimated)
+    word_risk: tuple[tuple[int, int, float], ...] = ()  # [start, end) of each MT word in ``mt``, its probability
 
     def as_dict(self) -> dict[str, Any]:
+        risk = {} if self.risk is None else {"risk": self.risk, "word_risk": [list(w) for w in self.word_risk]}
         return {
             "bead": self.id,
             "kind": self.kind,
@@ -59,7 +62,14 @@ class Unit:
             "chrf": self.chrf,
             "confidence": self.confidence,
             "flags": list(self.flags),
+            **risk,
         }
+
+    def risk_note(self, threshold: float) -> str:
+        """The risk as a one-line note: the bead's estimate and the words most likely to need an edit."""
+        words = [self.mt[a:b] for a, b, p in sorted(self.word_risk, key=lambda w: -w[2]) if p >= threshold][:8]
+        check = f"; check: {', '.join(words)}" if words else ""
+        return f"risk {self.risk:.2f} (estimated share of the MT's words a post-editor changes){check}"
 
 
 def units_of(result: RunResult) -> list[Unit]:
@@ -78,6 +88,8 @@ def units_of(result: RunResult) -> list[Unit]:
                 score.chrf if score else None,
                 bead.score if result.reference is not None else None,
                 tuple(f.to_json() for f in result.flags[k]),
+                result.quality.risk[k] if result.quality is not None else None,
+                result.quality.bead_spans(bead.left, result.mt) if result.quality is not None else (),
             )
         )
     return units
@@ -92,7 +104,7 @@ def to_tmx(result: RunResult, units: list[Unit], review: StoryReview | None = No
     if review is not None:
         confirmed = {k: v for k, v in review.current.items() if v.status == "confirmed"}
         units = [
-            Unit(u.id, u.kind, u.source, u.mt, confirmed[u.id].text, u.bleu, u.chrf, u.confidence, u.flags)
+            Unit(u.id, u.kind, u.source, u.mt, confirmed[u.id].text, u.bleu, u.chrf, u.confidence, u.flags, u.risk)
             for u in units
             if u.id in confirmed
         ]
@@ -117,6 +129,8 @@ def _tmx(units: list[Unit]) -> bytes:
         props = [("x-aligner-bead", str(u.id)), ("x-aligner-kind", u.kind), ("x-aligner-mt", u.mt)]
         if u.flags:
             props.append(("x-aligner-flags", ",".join(f["code"] for f in u.flags)))
+        if u.risk is not None:
+            props.append(("x-aligner-risk", f"{u.risk:.4f}"))
         for position, (kind, value) in enumerate(props):
             prop = etree.Element("prop", type=kind)
             prop.text = value
@@ -180,10 +194,17 @@ def _check_reviews(units: Sequence[Unit], reviews: Mapping[int, UnitReview]) -> 
             )
 
 
-def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, UnitReview] | None = None) -> bytes:
+def xliff_document(
+    story_id: str,
+    units: Sequence[Unit],
+    reviews: Mapping[int, UnitReview] | None = None,
+    *,
+    risk_threshold: float = 0.5,
+) -> bytes:
     """XLIFF 1.2 of one story's units, valid against the OASIS strict schema; ``story_id`` is ``<file original>``.
 
-    ``reviews`` maps a unit's id (bead K, 0-based) to its review; a unit without one gets ``UnitReview()``.
+    ``reviews`` maps a unit's id (bead K, 0-based) to its review; a unit without one gets ``UnitReview()``. A unit's
+    risk, when estimated, is a ``<note from="aligner-risk">`` naming the words at or above ``risk_threshold``.
     """
     from lxml import etree
     from translate.storage import xliff
@@ -206,6 +227,8 @@ def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, U
             unit.addalttrans(u.reference, origin="reference", lang="en")
         if u.flags:
             unit.addnote(_flag_text(u.flags), origin="aligner")
+        if u.risk is not None:
+            unit.addnote(u.risk_note(risk_threshold), origin="aligner-risk")
         for note in review.notes:
             unit.addnote(note.text, origin=note.author)
     # each unit is made in translate-toolkit's default (1.1) namespace, then moved: drop the unused declaration
@@ -221,8 +244,9 @@ def to_xliff(result: RunResult, units: list[Unit], review: StoryReview | None = 
     """The export's XLIFF: the MT awaiting review, or, with a review, each bead's current English with its state
     (confirmed → ``final``, edited → ``translated``, otherwise ``needs-review-translation``) and the comments, the
     reason of a rejection and the error annotations as notes."""
+    threshold = result.quality.threshold if result.quality is not None else 0.5
     if review is None:
-        return xliff_document(result.source.id, units)
+        return xliff_document(result.source.id, units, risk_threshold=threshold)
     reviews = {}
     for u in units:
         v = review.current.get(u.id)
@@ -235,7 +259,7 @@ def to_xliff(result: RunResult, units: list[Unit], review: StoryReview | None = 
         ]
         state = XLIFF_STATE_OF[v.status] if v is not None else "needs-review-translation"
         reviews[u.id] = UnitReview(state, tuple(notes), v.text if v is not None else None)
-    return xliff_document(result.source.id, units, reviews)
+    return xliff_document(result.source.id, units, reviews, risk_threshold=threshold)
 
 
 def to_tsv(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
@@ -281,8 +305,11 @@ def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = 
             ]
             for k, spans in review.annotations.items()
         }
+        risk = {u.id: {"risk": u.risk} for u in units if u.risk is not None}
         lines = [
-            json.dumps({**row.to_json(), "annotations": notes.get(row.bead, [])}, ensure_ascii=False)
+            json.dumps(
+                {**row.to_json(), **risk.get(row.bead, {}), "annotations": notes.get(row.bead, [])}, ensure_ascii=False
+            )
             for row in review.efforts
         ]
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")

@@ -40,13 +40,23 @@ from ..errors import AlignerError, InputError
 from ..qa import flag_text
 from ..reading.reader import STORY_ID
 from ..results import RunResult, StorySummary
-from ..results.report import ReviewState, asset, index_rows, live_page, render, render_story_page
+from ..results.report import (
+    ReviewState,
+    asset,
+    desk_queue,
+    index_rows,
+    live_page,
+    queue_view,
+    render,
+    render_story_page,
+)
 from ..results.rundir import read_run, story_summary
 from ..store import Annotation, ReviewStore, Slot, Version, check_annotation, of_slots
 from .effort import BeadEffort, EffortSummary, bead_efforts, run_id, slots, text_flags
 
 MAX_BODY = 64 * 1024
-STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review"}
+STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review",
+          "index.js": "aligner.results"}  # fmt: skip
 NUMBER = re.compile(r"[0-9]{1,9}")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -352,17 +362,20 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         if not site.batch:
             return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
         efforts = review.all_efforts()
-        rows = index_rows([site.summary(s) for s in site.order], link="story/{id}")
+        summaries = [site.summary(s) for s in site.order]
+        rows = index_rows(summaries, link="story/{id}")
         for row in rows:
             e = EffortSummary.of(efforts[row["id"]])
             row["progress"] = f"{e.confirmed}/{e.beads} confirmed"
+            row["sort_progress"] = f"{e.confirmed / e.beads:.4f}" if e.beads else ""
             row["hter"] = "–" if e.mean_hter is None else f"{e.mean_hter:.1f}"
             row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
         total = EffortSummary.of([r for rows_ in efforts.values() for r in rows_])
-        page = live_page(f"review: {site.root.name}", base="")
-        html = render(
-            "index.html", page=page, stories=rows, count=len(rows), live=True, review={"summary": effort_line(total)}
-        )
+        page = live_page(f"review: {site.root.name}", base="", scripts=["index.js"])
+        confirmed = {s: frozenset(k for k, r in enumerate(rs) if r.status == "confirmed") for s, rs in efforts.items()}
+        queue = queue_view(*desk_queue(summaries, done=confirmed), "story/{id}")
+        html = render("index.html", page=page, stories=rows, count=len(rows), live=True, queue=queue,
+                      review={"summary": effort_line(total)})  # fmt: skip
         return HTMLResponse(html)
 
     def story_page(request: Request) -> Response:
