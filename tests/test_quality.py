@@ -5,6 +5,7 @@ Each test names the mutation it catches."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import random
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from aligner.alignment.beads import Alignment, Bead
+from aligner.files import data_file
 from aligner.pipeline import AssessingTranslator, RiskOptions, run_story
 from aligner.quality import Resources, RiskEstimator, RiskModel, english_ranks, story_features, word_spans
 from aligner.quality.features import edited_units
@@ -272,9 +274,7 @@ def test_a_bead_without_mt_is_all_risk(estimator: RiskEstimator) -> None:
 
 def test_the_model_file_says_how_it_was_fitted() -> None:
     # mutation: a model fitted on held-out lines, or written without its provenance
-    from aligner.files import data_file
-
-    data = json.loads(data_file("risk-model.json").read_text(encoding="utf-8"))
+    data = json.loads(gzip.decompress(data_file("risk-model.json.gz").read_bytes()))
     prov = data["provenance"]
     assert prov["training_lines"] == [1, 8681] and prov["heldout_lines"] == [8682, 10881]
     assert prov["fitted_by"] == "eval/quality/fit.py"
@@ -329,6 +329,22 @@ def test_a_broken_model_file_says_what_to_do(tmp_path: Path) -> None:
     bad.write_text('{"schema": "other"}', encoding="utf-8")
     with pytest.raises(ModelError, match=r"schema 'other' is not aligner\.risk-model/1"):
         RiskModel.load(bad)
+    not_gzip = tmp_path / "m.json.gz"
+    not_gzip.write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"m\.json\.gz: cannot be read .*fit\.py"):
+        RiskModel.load(not_gzip)
+
+
+def test_a_gzipped_model_is_the_same_model(tmp_path: Path) -> None:
+    # mutation: the id hashing the gzip bytes (a re-compression would rename the same model) or .gz read as text
+    shipped = RiskModel.load()
+    plain = tmp_path / "m.json"
+    plain.write_bytes(gzip.decompress(data_file("risk-model.json.gz").read_bytes()))
+    again = RiskModel.load(plain)
+    assert again.id == shipped.id
+    assert again.models[0].bead.predict(shipped.checks[0]["bead_rows"]).tolist() == pytest.approx(
+        shipped.checks[0]["bead_expected"], abs=1e-12
+    )
 
 
 # ----------------------------------------------------------------------------------------------- runs

@@ -1,4 +1,4 @@
-"""Fit the risk model on LIG lines 1–8,681 ONLY and write src/aligner/data/risk-model.json.
+"""Fit the risk model on LIG lines 1–8,681 ONLY and write src/aligner/data/risk-model.json.gz.
 
     pip install scikit-learn && python eval/quality/fit.py        # ≈10 min on 2 cores; features cached
 
@@ -31,6 +31,7 @@ cross-validated figures are on real post-edits only.
 from __future__ import annotations
 
 import datetime
+import gzip
 import hashlib
 import json
 import os
@@ -49,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dataset
 import lig
 
-OUT = lig.ROOT / "src" / "aligner" / "data" / "risk-model.json"
+OUT = lig.ROOT / "src" / "aligner" / "data" / "risk-model.json.gz"
 CV_OUT = lig.ROOT / "eval" / "quality" / "cv.json"
 NAME = "lig1"
 FOLDS = 5
@@ -139,14 +140,16 @@ def export_trees(model: Any, names: tuple[str, ...], *, classifier: bool) -> dic
         nodes = predictor.nodes
         feature = [(-1 if leaf else int(f)) for f, leaf in zip(nodes["feature_idx"], nodes["is_leaf"])]
         depth = max(depth, int(nodes["depth"].max()))
+        inner = [f >= 0 for f in feature]
+        # a slot the evaluator never reads is 0 (a leaf's split, an inner node's value): a third of the file
         trees.append(
             {
                 "feature": feature,
-                "threshold": [float(t) for t in nodes["num_threshold"]],
-                "left": [int(v) for v in nodes["left"]],
-                "right": [int(v) for v in nodes["right"]],
-                "value": [float(v) for v in nodes["value"]],
-                "missing_left": [bool(v) for v in nodes["missing_go_to_left"]],
+                "threshold": [float(t) if i else 0 for t, i in zip(nodes["num_threshold"], inner)],
+                "left": [int(v) if i else 0 for v, i in zip(nodes["left"], inner)],
+                "right": [int(v) if i else 0 for v, i in zip(nodes["right"], inner)],
+                "value": [0 if i else float(v) for v, i in zip(nodes["value"], inner)],
+                "missing_left": [int(v) if i else 0 for v, i in zip(nodes["missing_go_to_left"], inner)],
             }
         )
     baseline = float(model._baseline_prediction.ravel()[0])
@@ -157,6 +160,12 @@ def export_trees(model: Any, names: tuple[str, ...], *, classifier: bool) -> dic
         "depth": depth,
         "trees": trees,
     }
+
+
+def write_model(data: dict[str, Any], path: Path) -> None:
+    """The model as compact JSON, gzipped with mtime 0 (the same fit gives a byte-identical file)."""
+    raw = (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")
+    path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
 
 
 def bead_target(rows: dataset.Rows) -> tuple[Any, Any, Any]:
@@ -446,7 +455,7 @@ def main() -> int:
         "models": models,
         "checks": checks,
     }
-    OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    write_model(data, OUT)
     CV_OUT.write_text(json.dumps({"date": now, "reports": reports}, indent=1) + "\n", encoding="utf-8")
     log(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.1f} MB) and {CV_OUT}")
     return 0
