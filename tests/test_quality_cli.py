@@ -9,8 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from aligner.errors import InputError
 from aligner.results.rundir import read_run
+from aligner.review.export import WORD_RISK_NOTE, Unit, parse_word_risk
 from aligner.signature import Signature
 from conftest import ALIGNER, TINY_MODEL, cli_env
 from xliff_schema import validate_xliff_strict
@@ -19,6 +22,7 @@ STORY = "Le président a parlé mardi.\n\nIl a promis des réformes.\n"
 MT = ["The president spoke on Tuesday.", "He promised reforms."]
 SECOND = ["The president talked on Tuesday.", "He promised some reforms."]
 REFERENCE = "The president spoke on Tuesday.\n\nHe pledged reforms.\n"
+XLIFF_NS = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
 
 
 def aligner(*args: str) -> subprocess.CompletedProcess[str]:
@@ -219,7 +223,7 @@ def test_batch_refuses_a_second_opinion_that_is_not_jsonl(tmp_path: Path) -> Non
 
 
 def test_exports_carry_the_risk(files: dict[str, Path], tmp_path: Path) -> None:
-    # mutation: risk left out of the JSONL, the XLIFF note or the TMX property
+    # mutation: risk or word probabilities left out of (or garbled in) the JSONL, the XLIFF notes or the TMX props
     out = tmp_path / "run"
     proc = aligner(
         "run",
@@ -237,13 +241,45 @@ def test_exports_carry_the_risk(files: dict[str, Path], tmp_path: Path) -> None:
     assert result.quality is not None
     for fmt in ("jsonl", "xliff", "tmx"):
         assert aligner("export", str(out), "--format", fmt, "-o", str(tmp_path / f"x.{fmt}")).returncode == 0
+    # what every format must give back: per bead its risk and each MT word's span and probability
+    risks = list(result.quality.risk)
+    spans = [[list(w) for w in result.quality.bead_spans(b.left, result.mt)] for b in result.beads]
+    assert len(spans) == 2 and all(spans)
     rows = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["risk"] for r in rows] == list(result.quality.risk)
+    assert [r["risk"] for r in rows] == risks
+    assert [r["word_risk"] for r in rows] == spans
     first = rows[0]
     assert [first["mt"][a:b] for a, b, _ in first["word_risk"]] == ["The", "president", "spoke", "on", "Tuesday", "."]
     xliff = (tmp_path / "x.xliff").read_bytes()
     assert validate_xliff_strict(xliff) == []
-    assert xliff.count(b'<note from="aligner-risk">risk ') == len(result.beads)
-    tmx = (tmp_path / "x.tmx").read_text(encoding="utf-8")
-    assert tmx.count('<prop type="x-aligner-risk">') == len(result.beads)
-    assert f'<prop type="x-aligner-risk">{result.quality.risk[0]:.4f}</prop>' in tmx
+    tree = etree.fromstring(xliff)
+    units = tree.findall(".//x:trans-unit", XLIFF_NS)
+    notes = [{n.get("from"): n.text for n in u.findall("x:note", XLIFF_NS)} for u in units]
+    assert [float(n["aligner-risk"].split()[1]) for n in notes] == risks
+    assert [[list(w) for w in parse_word_risk(n["aligner-word-risk"])] for n in notes] == spans
+    tmx = etree.fromstring((tmp_path / "x.tmx").read_bytes())
+    props = [{p.get("type"): p.text for p in tu.findall("prop")} for tu in tmx.iter("tu")]
+    assert [float(p["x-aligner-risk"]) for p in props] == risks
+    assert [[list(w) for w in parse_word_risk(p["x-aligner-word-risk"])] for p in props] == spans
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("", ()),
+        ("0-3:0.05 4-13:0.612", ((0, 3, 0.05), (4, 13, 0.612))),
+        (WORD_RISK_NOTE + "0-1:1.0", ((0, 1, 1.0),)),
+    ],
+)
+def test_parse_word_risk(text: str, spans: tuple[tuple[int, int, float], ...]) -> None:
+    # mutation: the XLIFF note's preamble kept as an item, or spans read as (end, start)
+    assert parse_word_risk(text) == spans
+    assert Unit(0, "1-1", "", "", None, None, None, None, (), 0.5, spans).word_risk_text() == text.removeprefix(
+        WORD_RISK_NOTE
+    )
+
+
+def test_parse_word_risk_names_a_bad_item() -> None:
+    # mutation: a malformed note silently dropped
+    with pytest.raises(InputError, match=r"word risk: '3:0\.5' is not START-END:P"):
+        parse_word_risk("0-1:0.2 3:0.5")
