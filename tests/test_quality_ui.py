@@ -23,6 +23,8 @@ from conftest import DATA, needs_shared
 from reviewserver import chromium, launch, running
 
 LIG = DATA / "lig-postedit-fren"
+# ids as long as real ones (a WMT document id, a wire story's slug): they must not wrap, nor spill over the next cell
+IDS = ("lig-news-commentary-00001-a", "lig-news-commentary-00021-b", "lig-news-commentary-00041-c")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def risky_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pe = (LIG / "tgt-pe-all.en").read_text(encoding="utf-8").split("\n")[:60]
     stories = tmp / "stories.jsonl"
     with stories.open("w", encoding="utf-8") as fh:
-        for n, name in enumerate("abc"):
+        for n, name in enumerate(IDS):
             lines = range(20 * n, 20 * n + 20)
             story = {"id": name, "paragraphs": [[src[k]] for k in lines], "reference": [[pe[k]] for k in lines]}
             fh.write(json.dumps(story, ensure_ascii=False) + "\n")
@@ -75,7 +77,7 @@ def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky
         queue = queue_rows(page)
         assert len({s for s, _, _ in queue}) >= 2  # one queue across stories
         assert [r for _, _, r in queue] == sorted((r for _, _, r in queue), reverse=True)
-        risks = {s: read_run(risky_batch / "stories" / s).quality for s in "abc"}
+        risks = {s: read_run(risky_batch / "stories" / s).quality for s in IDS}
         assert all(q is not None for q in risks.values())
         for story, bead, risk in queue:
             q = risks[story]
@@ -91,7 +93,13 @@ def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky
             "cells => cells.map(c => parseFloat(c.dataset.v))"
         )
         assert shown == sorted(shown, reverse=True)
-        assert page.locator("table.stories td.sid").first.evaluate("c => getComputedStyle(c).whiteSpace") == "nowrap"
+        cells = page.locator("table.stories td.sid, table.queue td.sid")
+        assert cells.count() == len(IDS) + len(queue)
+        assert cells.evaluate_all("cs => cs.map(c => getComputedStyle(c).whiteSpace)") == ["nowrap"] * cells.count()
+        # on one line and inside its cell (a fixed-layout table would let it run over the status column)
+        assert cells.evaluate_all("cs => cs.filter(c => c.scrollWidth > c.clientWidth).length") == 0
+        link = page.locator("table.stories td.sid a").first
+        assert link.evaluate("a => a.getClientRects().length") == 1
         # confirm the riskiest bead on its story page: it leaves the queue, the next one leads
         story, bead, _ = queue[0]
         page.locator("table.queue tbody tr").first.locator("a").click()
@@ -104,7 +112,7 @@ def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky
         assert (story, bead) not in {(s, b) for s, b, _ in after}
         assert after[0][:2] == queue[1][:2]
         browser.close()
-        status = {(s, v.status) for s in "abc" for v in review.store.current(s, review.slots(s)).values()}
+        status = {(s, v.status) for s in IDS for v in review.store.current(s, review.slots(s)).values()}
     assert (story, "confirmed") in status
     assert errors == []
     assert [u for u in missing if not u.endswith("/favicon.ico")] == []  # the pages' own scripts and styles load
@@ -113,9 +121,9 @@ def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky
 @needs_shared
 def test_the_story_page_sorts_by_risk_and_word_highlights_switch_off(risky_batch: Path) -> None:
     # mutations: risk sorted lowest first; the word-risk box not wired (highlights stay); no word marked at all
-    result = read_run(risky_batch / "stories" / "a")
+    result = read_run(risky_batch / "stories" / IDS[0])
     assert result.quality is not None
-    report = (risky_batch / "stories" / "a" / "report.html").resolve()
+    report = (risky_batch / "stories" / IDS[0] / "report.html").resolve()
     with chromium() as p:
         browser = launch(p)
         page = browser.new_page()

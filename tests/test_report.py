@@ -300,7 +300,8 @@ def test_report_escapes_hostile_text() -> None:
 
 
 def test_render_index() -> None:
-    # mutation: scores not at sacreBLEU's printed precision, flags as a comma list, sort values missing
+    # mutation: scores not at sacreBLEU's printed precision (1 decimal, its default --width) or sorted by the rounded
+    # text, flags as a comma list, sort values missing
     stories = [
         StorySummary(
             "s1",
@@ -308,7 +309,7 @@ def test_render_index() -> None:
             12,
             2,
             (("untranslated", 2), ("numbers", 1)),
-            (("beads_bleu", 31.5), ("beads_chrf", 58.25)),
+            (("beads_bleu", 31.46), ("beads_chrf", 58.2368)),
             risk=((0.5, 10), (0.1, 30)),
         ),
         StorySummary("s2", "error", error="no sentences"),
@@ -321,7 +322,7 @@ def test_render_index() -> None:
     assert len(rows) == 3
     assert rows[0] == (
         '<tr><td class="sid"><a href="stories/s1/report.html">s1</a></td><td>ok</td><td data-v="0.2000">20%</td>'
-        '<td data-v="31.5000">31.50</td><td data-v="58.2500">58.25</td><td>2</td>'
+        '<td data-v="31.4600">31.5</td><td data-v="58.2368">58.2</td><td>2</td>'
         '<td data-v="3" title="untranslated 2, numbers 1">untranslated 2 +1</td></tr>'
     )
     # a failed story has no report to link to, and no numbers

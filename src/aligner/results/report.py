@@ -409,8 +409,9 @@ def _flag_summary(flags: Sequence[tuple[str, int]]) -> str:
 
 
 def index_rows(stories: Sequence[StorySummary], link: str = "stories/{id}/report.html") -> list[dict[str, Any]]:
-    """The batch index's rows. Scores at the precision sacreBLEU prints (2 decimals); flags as a short summary with
-    the full counts in ``flags_title``; ``sort_*``: the values the columns sort by (missing ones last)."""
+    """The batch index's rows. Scores at the precision sacreBLEU prints (its default ``--width`` 1: one decimal, as
+    on the story pages); flags as a short summary with the full counts in ``flags_title``; ``sort_*``: the values
+    the columns sort by, unrounded (missing ones last)."""
     rows = []
     for s in stories:
         bleu, chrf, risk = s.score("beads_bleu"), s.score("beads_chrf"), s.mean_risk
@@ -420,8 +421,8 @@ def index_rows(stories: Sequence[StorySummary], link: str = "stories/{id}/report
                 "ok": s.status == "ok",
                 "link": link.format(id=s.id),
                 "status": s.status,
-                "bleu": _num(bleu, 2),
-                "chrf": _num(chrf, 2),
+                "bleu": _num(bleu),
+                "chrf": _num(chrf),
                 "risk": "–" if risk is None else f"{risk:.0%}",
                 "flagged": s.flagged if s.status == "ok" else "–",
                 "flags": _flag_summary(s.flags),

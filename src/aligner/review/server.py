@@ -372,7 +372,7 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
             row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
         total = EffortSummary.of([r for rows_ in efforts.values() for r in rows_])
         page = live_page(f"review: {site.root.name}", base="", scripts=["index.js"])
-        confirmed = {s: frozenset(k for k, r in enumerate(rs) if r.status == "confirmed") for s, rs in efforts.items()}
+        confirmed = {s: frozenset(r.bead for r in rs if r.status == "confirmed") for s, rs in efforts.items()}
         queue = queue_view(*desk_queue(summaries, done=confirmed), "story/{id}")
         html = render("index.html", page=page, stories=rows, count=len(rows), live=True, queue=queue,
                       review={"summary": effort_line(total)})  # fmt: skip
