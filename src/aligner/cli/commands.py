@@ -406,12 +406,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
         index = args.out / TRANSLATIONS_INDEX if args.ray is not None else None
         spec["translations"] = FileTranslator.from_jsonl(args.translations, index=index).index.path  # type: ignore[union-attr]
     spec |= risk_spec(args, batch_out=args.out, ray=args.ray is not None)
+    second_model = spec.get("second_opinion_model")
+
+    def prepare_models() -> None:  # download and convert once, before the workers (or actors) load them
+        prepare(**spec)
+        if second_model is not None:
+            prepare(**{**spec, "model": second_model, "translations": None})
+
     executor: Any
     if args.ray is not None:
         from ..batch.cluster import RayActors
 
         if args.ray == "local":
-            prepare(**spec)  # convert once here, not once per actor into the same cache
+            prepare_models()  # convert once here, not once per actor into the same cache
         executor = RayActors(
             spec,
             address=args.ray,
@@ -423,7 +430,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     elif args.workers is not None and args.workers > 1:
         from ..batch.workers import Workers
 
-        prepare(**spec)  # download and convert once, before the workers load it
+        prepare_models()
         if spec["threads"] is None:
             spec["threads"] = max(1, (os.cpu_count() or 1) // args.workers)
         executor = Workers(spec, args.workers, story_timeout=timeout, make=make_assessing_translator)
