@@ -56,7 +56,9 @@ def test_batch_resumes_after_a_kill_and_matches_an_uninterrupted_run(tmp_path: P
     )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
-        finished = list((resumed / "stories").glob("*/result.json")) if (resumed / "stories").exists() else []
+        # finished stories only: glob's "*" also matches the hidden directory of the story being written
+        runs = (resumed / "stories").glob("*/result.json") if (resumed / "stories").exists() else []
+        finished = [p for p in runs if not p.parent.name.startswith(".")]
         if len(finished) >= 6:
             break
         time.sleep(0.05)

@@ -19,6 +19,7 @@ import pytest
 
 from aligner.batch import iter_stories, run_batch
 from aligner.batch.workers import Workers
+from aligner.pipeline import make_assessing_translator
 from batchhelpers import poisoned_translator, snapshot, wmt_story_folder, wmt_story_jsonl
 from conftest import ALIGNER, TINY_MODEL, cli_env, needs_shared
 
@@ -141,7 +142,7 @@ def test_a_driver_killed_five_times_and_resumed_ends_identical(
 def test_a_worker_killed_mid_story_is_replaced_and_the_output_is_unchanged(
     folder: Path, sequential: dict[str, bytes], tmp_path: Path
 ) -> None:
-    workers = Workers(SPEC, 2)
+    workers = Workers(SPEC, 2, make=make_assessing_translator)  # as `aligner batch` makes them: risk by default
     killed: list[int] = []
 
     def kill_a_busy_worker(story_id: str, status: str) -> None:
@@ -195,7 +196,7 @@ def test_a_ray_cluster_of_two_nodes_retries_a_killed_actors_story(
     try:
         cluster.add_node(num_cpus=1, object_store_memory=100 * 1024**2)
         cluster.wait_for_nodes()
-        actors = RayActors(SPEC, address=cluster.address, actors=2)
+        actors = RayActors(SPEC, address=cluster.address, actors=2, make=make_assessing_translator)  # as the CLI
         killed: list[int] = []
         lock = threading.Lock()
 

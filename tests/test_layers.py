@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "aligner"
-LOWER = ("reading", "translation", "alignment", "scoring", "results", "qa", "store", "terms")
+LOWER = ("reading", "translation", "alignment", "scoring", "results", "qa", "quality", "store", "terms")
 UPPER = ("review", "batch", "cli")
 
 

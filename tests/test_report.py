@@ -300,6 +300,8 @@ def test_report_escapes_hostile_text() -> None:
 
 
 def test_render_index() -> None:
+    # mutation: scores not at sacreBLEU's printed precision (1 decimal, its default --width) or sorted by the rounded
+    # text, flags as a comma list, sort values missing
     stories = [
         StorySummary(
             "s1",
@@ -307,27 +309,36 @@ def test_render_index() -> None:
             12,
             2,
             (("untranslated", 2), ("numbers", 1)),
-            (("beads_bleu", 31.5), ("beads_chrf", 58.25)),
+            (("beads_bleu", 31.46), ("beads_chrf", 58.2368)),
+            risk=((0.5, 10), (0.1, 30)),
         ),
         StorySummary("s2", "error", error="no sentences"),
         StorySummary("s3", "ok", 4),
     ]
     page = render_index("Batch <one>", stories)
     assert "<h1>Batch &lt;one&gt;</h1>" in page and "<p>3 stories.</p>" in page
-    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    body = page.split('<table class="beads stories">')[1].split("<tbody>")[1].split("</tbody>")[0]
     rows = re.findall(r"<tr>.*?</tr>", body)
     assert len(rows) == 3
     assert rows[0] == (
-        '<tr><td><a href="stories/s1/report.html">s1</a></td><td>ok</td><td>31.5</td><td>58.25</td><td>2</td>'
-        "<td>untranslated 2, numbers 1</td></tr>"
+        '<tr><td class="sid"><a href="stories/s1/report.html">s1</a></td><td>ok</td><td data-v="0.2000">20%</td>'
+        '<td data-v="31.4600">31.5</td><td data-v="58.2368">58.2</td><td>2</td>'
+        '<td data-v="3" title="untranslated 2, numbers 1">untranslated 2 +1</td></tr>'
     )
     # a failed story has no report to link to, and no numbers
-    assert rows[1] == "<tr><td>s2</td><td>error</td><td>–</td><td>–</td><td>–</td><td></td></tr>"
+    assert rows[1] == (
+        '<tr><td class="sid">s2</td><td>error</td><td data-v="">–</td><td data-v="">–</td><td data-v="">–</td>'
+        '<td>–</td><td data-v="" title=""></td></tr>'
+    )
     # an ok story without a reference: linked, no scores
     assert rows[2] == (
-        '<tr><td><a href="stories/s3/report.html">s3</a></td><td>ok</td><td>–</td><td>–</td><td>0</td><td></td></tr>'
+        '<tr><td class="sid"><a href="stories/s3/report.html">s3</a></td><td>ok</td><td data-v="">–</td>'
+        '<td data-v="">–</td><td data-v="">–</td><td>0</td><td data-v="0" title=""></td></tr>'
     )
-    assert page.count("<a href=") == 2
+    # the desk queue: s1's riskier bead (10 of its 40 words: the first bead reaches 20 %)
+    queue = page.split('<table class="beads queue">')[1].split("</table>")[0]
+    assert re.findall(r'data-story="([^"]*)" data-bead="(\d+)"', queue) == [("s1", "0")]
+    assert page.count('href="stories/s1/report.html"') == 1 and 'href="stories/s1/report.html#bead-0"' in page
 
 
 def test_render_index_escapes_ids_and_flags() -> None:

@@ -38,6 +38,8 @@ _KEYS = {
     "glossary": "glossary",
     "lexicon": "lexicon",
     "align": "align",
+    "risk": "risk",
+    "second_opinion": "second",
     "version": "aligner",
 }
 _FIELD_OF = {key: name for name, key in _KEYS.items()}
@@ -61,8 +63,9 @@ class Signature:
     ``memory`` (translation memory used), ``glossary`` (the terminology obeyed and checked: the first 16 hex
     digits of its sha256 and its entry count, ``3f2a9c…#57``). Alignment: ``lexicon`` (sha256 of the lexical
     table, first 16 hex digits), ``align`` (method) and ``align_settings`` (its costs, each rendered as
-    ``align.NAME:VALUE``). Test sets: ``test``, ``langpair``, ``origlang``, ``docs``, ``system``. ``version``:
-    aligner's.
+    ``align.NAME:VALUE``). Risk (``aligner.quality``): ``risk`` (the fitted model's id, ``+glass-box`` when the MT
+    model's own probabilities were computed) and ``second_opinion`` (the other system compared: name and
+    revision). Test sets: ``test``, ``langpair``, ``origlang``, ``docs``, ``system``. ``version``: aligner's.
     """
 
     model: str = ""
@@ -79,6 +82,8 @@ class Signature:
     lexicon: str = ""
     align: str = ""
     align_settings: tuple[tuple[str, str], ...] = ()
+    risk: str = ""
+    second_opinion: str = ""
     test: str = ""
     langpair: str = ""
     origlang: str = ""

@@ -13,7 +13,9 @@ from typing import Any
 
 from ..files import atomic_file
 from ..results import StorySummary
-from ..results.report import index_rows, render_stream, static_page
+from ..results.report import asset, desk_queue, index_rows, queue_view, render_stream, static_page
+
+_STORY_LINK = "stories/{id}/report.html"  # index_rows' default: a story's page beside the index
 
 
 class OrderedSummary:
@@ -60,8 +62,10 @@ class OrderedSummary:
                     fh.write((StorySummary.from_json(row).tsv_row() + "\n").encode("utf-8"))
             with atomic_file(self.out / "index.html") as fh:
                 rows = (r for row in self._lines() for r in index_rows([StorySummary.from_json(row)]))
-                for chunk in render_stream("index.html", page=static_page("aligner batch"), stories=rows,
-                                           count=self.rows, live=False):  # fmt: skip
+                queue = queue_view(*desk_queue(StorySummary.from_json(row) for row in self._lines()), _STORY_LINK)
+                page = static_page("aligner batch", asset("index.js"))
+                for chunk in render_stream("index.html", page=page, stories=rows, count=self.rows, live=False,
+                                           queue=queue):  # fmt: skip
                     fh.write(chunk.encode("utf-8"))
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)

@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
@@ -82,13 +83,44 @@ def translator_from(
     return make_translator(**options, progress=progress.update if progress is not None else None, sources=sources)
 
 
+SECOND_OPINION_INDEX = ".aligner-second-opinion.sqlite"  # a batch's --second-opinion indexed for Ray actors
+
+
+def risk_spec(args: argparse.Namespace, *, batch_out: Path | None = None, ray: bool = False) -> dict[str, Any]:
+    """``make_assessing_translator``'s risk keywords from the risk flags (picklable: batch workers get a copy). For a
+    batch (``batch_out``), a second opinion must be JSONL and is indexed once, as ``--translations`` is."""
+    if args.no_risk:
+        if args.second_opinion or args.second_opinion_model or args.glass_box:
+            raise InputError("--no-risk leaves nothing for --second-opinion, --second-opinion-model or --glass-box to "
+                             "do; drop one of them")  # fmt: skip
+        return {"risk": False}
+    if args.glass_box and getattr(args, "translations", None):
+        raise InputError("--glass-box reads the MT model's own probabilities: it needs a model (--model), not "
+                         "--translations")  # fmt: skip
+    out: dict[str, Any] = {"risk": True, "glassbox": args.glass_box}
+    if args.second_opinion_model:
+        out["second_opinion_model"] = args.second_opinion_model
+    if args.second_opinion:
+        if batch_out is None:
+            out["second_opinion"] = args.second_opinion
+        else:
+            from ..translation.memory import FileTranslator
+
+            if args.second_opinion.suffix != ".jsonl":
+                raise InputError(f"{args.second_opinion}: batches need a JSONL second opinion "
+                                 '({"source": ..., "translation": ...} per line)')  # fmt: skip
+            index = batch_out / SECOND_OPINION_INDEX if ray else None
+            out["second_opinion"] = FileTranslator.from_jsonl(args.second_opinion, index=index).index.path  # type: ignore[union-attr]
+    return out
+
+
 def _command_line(default: str) -> str:
     return "aligner " + " ".join(sys.argv[1:]) if sys.argv[1:] else default
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..feeds import read_source, run_outputs
-    from ..pipeline import run_story, translation_jobs
+    from ..pipeline import make_assessing_translator, run_story, translation_jobs
     from ..results.rundir import write_run
 
     read = read_source(args.source, lang="fr", presegmented=args.presegmented)
@@ -99,7 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.out}: exists and is not an aligner run directory; choose another -o")
     progress = Progress(args.quiet)
     jobs = translation_jobs(source)
-    translator = translator_from(args, progress, sources=jobs)
+    translator = make_assessing_translator(**translator_options(args), **risk_spec(args), progress=progress.update,
+                                           sources=jobs)  # fmt: skip
     progress.start(len(jobs), "translating")
     try:
         result = run_story(source, translator, reference)
@@ -369,6 +402,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from ..batch import TRANSLATIONS_INDEX, Sequential, count_stories, iter_stories, prepare_output, run_batch
     from ..batch.job import check_story_timeout
     from ..batch.progress import BatchProgress
+    from ..pipeline import make_assessing_translator
     from ..translation import prepare
     from ..translation.memory import FileTranslator, TranslationMemory
 
@@ -385,24 +419,37 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.translations:  # indexed once, on disk; every worker reads the same index (for Ray, in the shared OUT)
         index = args.out / TRANSLATIONS_INDEX if args.ray is not None else None
         spec["translations"] = FileTranslator.from_jsonl(args.translations, index=index).index.path  # type: ignore[union-attr]
+    spec |= risk_spec(args, batch_out=args.out, ray=args.ray is not None)
+    second_model = spec.get("second_opinion_model")
+
+    def prepare_models() -> None:  # download and convert once, before the workers (or actors) load them
+        prepare(**spec)
+        if second_model is not None:
+            prepare(**{**spec, "model": second_model, "translations": None})
+
     executor: Any
     if args.ray is not None:
         from ..batch.cluster import RayActors
 
         if args.ray == "local":
-            prepare(**spec)  # convert once here, not once per actor into the same cache
+            prepare_models()  # convert once here, not once per actor into the same cache
         executor = RayActors(
-            spec, address=args.ray, actors=args.workers, cpus=args.cpus_per_worker, story_timeout=timeout
+            spec,
+            address=args.ray,
+            actors=args.workers,
+            cpus=args.cpus_per_worker,
+            story_timeout=timeout,
+            make=make_assessing_translator,
         )
     elif args.workers is not None and args.workers > 1:
         from ..batch.workers import Workers
 
-        prepare(**spec)  # download and convert once, before the workers load it
+        prepare_models()
         if spec["threads"] is None:
             spec["threads"] = max(1, (os.cpu_count() or 1) // args.workers)
-        executor = Workers(spec, args.workers, story_timeout=timeout)
+        executor = Workers(spec, args.workers, story_timeout=timeout, make=make_assessing_translator)
     else:
-        executor = Sequential(make_translator(**spec), story_timeout=timeout)
+        executor = Sequential(make_assessing_translator(**spec), story_timeout=timeout)
     progress = BatchProgress(count_stories(args.stories)) if not args.quiet else None
 
     def on_story(story_id: str, status: str) -> None:
@@ -418,6 +465,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
         (args.out / TRANSLATIONS_INDEX).unlink(missing_ok=True)
+        (args.out / SECOND_OPINION_INDEX).unlink(missing_ok=True)
     print(f"{report.line()}; summary: {report.summary_path}")
     return 1 if report.failed else 0
 

@@ -76,6 +76,28 @@ def _add_model_args(p: argparse.ArgumentParser, *, translations: bool = True) ->
     p.add_argument("--quiet", action="store_true", help="no progress bar or throughput line on stderr")
 
 
+def _add_risk_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("risk (where to look: the estimated share of each bead's MT words a post-editor changes)")
+    g.add_argument("--no-risk", action="store_true", help="do not estimate the risk of beads and words")
+    second = g.add_mutually_exclusive_group()
+    second.add_argument(
+        "--second-opinion",
+        type=Path,
+        metavar="FILE",
+        help="another system's translations of the same sentences, in --translations' formats: its agreement with "
+        "the MT is a risk signal",
+    )
+    second.add_argument(
+        "--second-opinion-model", metavar="M", help="a second MarianMT model, run with the same engine settings"
+    )
+    g.add_argument(
+        "--glass-box",
+        action="store_true",
+        help="also record the MT model's token log-probabilities and n-best agreement per bead (slower; a model "
+        "only, not --translations)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aligner", description="Translate French wire copy to English, align it with a reference, score it."
@@ -91,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", type=Path, required=True, help="output directory")
     p.add_argument("--presegmented", action="store_true", help="inputs hold one sentence per line")
     _add_model_args(p)
+    _add_risk_args(p)
 
     p = sub.add_parser("translate", help="translate one story, keeping its layout (a news item gives a news item)")
     p.add_argument(
@@ -202,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cannot stop a story stuck inside one native call (one CTranslate2 batch): --workers 2 can",
     )
     _add_model_args(p)
+    _add_risk_args(p)
 
     p = sub.add_parser("review", help="post-edit a run or a batch in the browser (a local web application)")
     p.add_argument("dir", type=Path, help="a run directory (aligner run -o) or a batch output (aligner batch -o)")

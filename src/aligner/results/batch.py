@@ -20,6 +20,7 @@ class StorySummary:
     flags: tuple[tuple[str, int], ...] = ()
     scores: tuple[tuple[str, float], ...] = ()  # ("document_bleu", 23.4), ("beads_ter", …), …
     error: str = ""
+    risk: tuple[tuple[float, int], ...] = ()  # per bead: its risk and its MT words (empty: risk not estimated)
 
     COLUMNS = ("id", "status", "sentences", "document_bleu", "document_chrf", "beads_bleu", "beads_chrf",
                "flagged", "error")  # fmt: skip
@@ -30,6 +31,10 @@ class StorySummary:
         if result.scores is not None:
             for level, s in (("document", result.scores.document), ("beads", result.scores.beads)):
                 scores += [(f"{level}_{key}", m["score"]) for key, m in s.to_json().items()]
+        risk: tuple[tuple[float, int], ...] = ()
+        if result.quality is not None:
+            q = result.quality
+            risk = tuple((q.risk[k], sum(len(q.words[i]) for i in b.left)) for k, b in enumerate(result.beads))
         return cls(
             result.source.id,
             "ok",
@@ -37,7 +42,14 @@ class StorySummary:
             sum(1 for f in result.flags if f),
             tuple(flag_counts(result.flags).items()),
             tuple(scores),
+            risk=risk,
         )
+
+    @property
+    def mean_risk(self) -> float | None:
+        """The story's estimated share of MT words to change (bead risks weighted by their words)."""
+        words = sum(w for _, w in self.risk)
+        return sum(r * w for r, w in self.risk) / words if words else None
 
     def score(self, key: str) -> float | None:
         return dict(self.scores).get(key)
@@ -52,16 +64,18 @@ class StorySummary:
             "flagged": self.flagged,
             "flags": dict(self.flags),
             **dict(self.scores),
+            **({"risk": [[r, w] for r, w in self.risk]} if self.risk else {}),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StorySummary:
         if data["status"] != "ok":
             return cls(str(data["id"]), str(data["status"]), error=str(data.get("error", "")))
-        fixed = {"id", "status", "sentences", "flagged", "flags"}
+        fixed = {"id", "status", "sentences", "flagged", "flags", "risk"}
         scores = tuple((k, float(v)) for k, v in data.items() if k not in fixed)
         flags = tuple((str(k), int(v)) for k, v in data["flags"].items())
-        return cls(str(data["id"]), "ok", int(data["sentences"]), int(data["flagged"]), flags, scores)
+        risk = tuple((float(r), int(w)) for r, w in data.get("risk", ()))
+        return cls(str(data["id"]), "ok", int(data["sentences"]), int(data["flagged"]), flags, scores, risk=risk)
 
     def tsv_row(self) -> str:
         values = {**self.to_json()}

@@ -18,7 +18,7 @@ import base64
 import difflib
 import hashlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -45,6 +45,8 @@ class Row:
     bleu: float | None = None
     chrf: float | None = None
     flags: tuple[Flag, ...] = ()
+    risk: float | None = None  # the bead's estimated share of MT words to change (None: not estimated)
+    word_risk: tuple[tuple[int, int, float], ...] = ()  # [start, end) of each MT word in ``mt``, its probability
 
 
 def view_rows(result: RunResult) -> list[Row]:
@@ -82,6 +84,8 @@ def view_rows(result: RunResult) -> list[Row]:
                 bleu=score.bleu if score else None,
                 chrf=score.chrf if score else None,
                 flags=flags[k],
+                risk=result.quality.risk[k] if result.quality is not None else None,
+                word_risk=result.quality.bead_spans(bead.left, result.mt) if result.quality is not None else (),
             )
         )
     open_paragraph(len(src.paragraphs) - 1)
@@ -114,6 +118,23 @@ def word_diff(mt: str, reference: str) -> tuple[Words, Words]:
         return [(w, "" if same or not _norm(w) else cls) for w, same in zip(words, keep)]
 
     return marked(a, keep_a, "x"), marked(b, keep_b, "m")
+
+
+def with_word_risk(text: str, words: Words, spans: Sequence[tuple[int, int, float]], threshold: float) -> Words:
+    """``words`` (``text`` split at spaces, as ``word_diff`` gives them) with a risk class added to each word whose
+    most likely word unit needs an edit: ``r1`` from ``threshold`` on, ``r2`` from halfway between it and 1."""
+    out: Words = []
+    at = 0
+    strong = (1.0 + threshold) / 2
+    for word, mark in words:
+        start = text.find(word, at)
+        if start < 0:  # not the text these words were split from: no risk marks
+            return words
+        end = at = start + len(word)
+        p = max((q for a, b, q in spans if a < end and start < b), default=0.0)
+        level = "r2" if p >= strong else "r1" if p >= threshold else ""
+        out.append((word, f"{mark} {level}".strip()))
+    return out
 
 
 def words_html(words: Words) -> Any:
@@ -192,6 +213,15 @@ class BeadView:
     def conf_data(self) -> str:
         return "" if self.row.confidence is None else f"{self.row.confidence:.4f}"
 
+    @property
+    def risk_text(self) -> str:
+        return _num(self.row.risk, 2)
+
+    @property
+    def risk_data(self) -> str:
+        """Sorted lowest first like the scores: the riskiest bead has the lowest key."""
+        return "" if self.row.risk is None else f"{-self.row.risk:.4f}"
+
 
 @dataclass(frozen=True)
 class ReviewState:
@@ -223,6 +253,7 @@ def _story_view(result: RunResult) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": result.source.id,
         "has_reference": result.reference is not None,
+        "has_risk": result.quality is not None,
         "columns": 5 + (result.reference is not None),
         "settings": settings,
         "provenance": f"{sig.model or 'translations'} ({sig.engine}{', beam ' + sig.beam if sig.beam else ''}), "
@@ -257,6 +288,12 @@ def _story_view(result: RunResult) -> dict[str, Any]:
             "worst": [(k, f"{scores.per_bead[k].chrf:.0f}") for k in scores.worst_beads],
         }
     parts.append(f"{flagged} of {len(result.beads)} beads flagged")
+    if result.quality is not None:
+        q = result.quality
+        words = [sum(len(q.words[i]) for i in b.left) for b in result.beads]
+        share = sum(r * w for r, w in zip(q.risk, words)) / max(sum(words), 1)
+        second = f", second opinion {q.second_opinion}" if q.second_opinion else ""
+        parts.append(f"estimated share of MT words to change {share:.0%} (risk model {q.model}{second})")
     view["summary"] = " | ".join(parts)
     return view
 
@@ -275,6 +312,8 @@ def bead_views(result: RunResult, review: ReviewState | None = None) -> list[Bea
             mt_words, ref_words = word_diff(text, r.reference)
         else:
             mt_words, ref_words = [(w, "") for w in text.split()], [(w, "") for w in r.reference.split()]
+        if result.quality is not None and text == r.mt:  # word risks belong to the MT, not to a post-edit
+            mt_words = with_word_risk(text, mt_words, r.word_risk, result.quality.threshold)
         out.append(
             BeadView(
                 r,
@@ -366,25 +405,117 @@ def render_story_page(result: RunResult, review: ReviewState, *, base: str, back
     )
 
 
+def _flag_summary(flags: Sequence[tuple[str, int]]) -> str:
+    """Flag counts in a few characters: the most frequent code and how many flags of other codes."""
+    if not flags:
+        return ""
+    (code, n), rest = flags[0], sum(v for _, v in flags[1:])
+    return f"{code} {n}" + (f" +{rest}" if rest else "")
+
+
 def index_rows(stories: Sequence[StorySummary], link: str = "stories/{id}/report.html") -> list[dict[str, Any]]:
+    """The batch index's rows. Scores at the precision sacreBLEU prints (its default ``--width`` 1: one decimal, as
+    on the story pages); flags as a short summary with the full counts in ``flags_title``; ``sort_*``: the values
+    the columns sort by, unrounded (missing ones last)."""
     rows = []
     for s in stories:
-        bleu, chrf = s.score("beads_bleu"), s.score("beads_chrf")
+        bleu, chrf, risk = s.score("beads_bleu"), s.score("beads_chrf"), s.mean_risk
         rows.append(
             {
                 "id": s.id,
                 "ok": s.status == "ok",
                 "link": link.format(id=s.id),
                 "status": s.status,
-                "bleu": "–" if bleu is None else bleu,
-                "chrf": "–" if chrf is None else chrf,
+                "bleu": _num(bleu),
+                "chrf": _num(chrf),
+                "risk": "–" if risk is None else f"{risk:.0%}",
                 "flagged": s.flagged if s.status == "ok" else "–",
-                "flags": ", ".join(f"{k} {v}" for k, v in s.flags),
+                "flags": _flag_summary(s.flags),
+                "flags_title": ", ".join(f"{k} {v}" for k, v in s.flags),
+                "sort_bleu": "" if bleu is None else f"{bleu:.4f}",
+                "sort_chrf": "" if chrf is None else f"{chrf:.4f}",
+                "sort_risk": "" if risk is None else f"{risk:.4f}",
+                "sort_flags": sum(v for _, v in s.flags) if s.status == "ok" else "",
             }
         )
     return rows
 
 
+@dataclass(frozen=True)
+class QueueEntry:
+    """A bead in the desk queue: its story, number (0-based), risk and MT words."""
+
+    story: str
+    bead: int
+    risk: float
+    words: int
+
+
+def desk_queue(
+    stories: Iterable[StorySummary],
+    *,
+    share: float = 0.2,
+    done: Mapping[str, frozenset[int]] | None = None,
+    limit: int = 1000,
+) -> tuple[list[QueueEntry], int, int]:
+    """The riskiest beads of a batch, riskiest first, until they hold ``share`` of all its MT words (at most
+    ``limit`` beads: a page, not an archive): (the queue, its words, all words). Beads in ``done[story]``
+    (confirmed) leave the queue; their words still count in the whole. ``stories`` is read once, holding only the
+    ``limit`` riskiest open beads (a batch of 100,000 stories streams through)."""
+    import heapq
+
+    done = done or {}
+    total = 0
+
+    def open_beads() -> Iterator[QueueEntry]:
+        nonlocal total
+        for s in stories:
+            closed = done.get(s.id, frozenset())
+            for k, (r, w) in enumerate(s.risk):
+                total += w
+                if k not in closed:
+                    yield QueueEntry(s.id, k, r, w)
+
+    riskiest = heapq.nsmallest(limit, open_beads(), key=lambda e: (-e.risk, e.story, e.bead))
+    queue: list[QueueEntry] = []
+    words = 0
+    for e in riskiest:
+        if words >= share * total:
+            break
+        queue.append(e)
+        words += e.words
+    return queue, words, total
+
+
 def render_index(title: str, stories: Sequence[StorySummary]) -> str:
-    """A batch's index page: one row per story with status, scores, flag counts and a link to its report."""
-    return render("index.html", page=static_page(title), stories=index_rows(stories), count=len(stories), live=False)
+    """A batch's index page: one row per story with status, risk, scores, flag counts and a link to its report, and
+    the desk queue (the riskiest beads of the whole batch)."""
+    queue, words, total = desk_queue(stories)
+    return render(
+        "index.html",
+        page=static_page(title, asset("index.js")),
+        stories=index_rows(stories),
+        count=len(stories),
+        live=False,
+        queue=queue_view(queue, words, total, "stories/{id}/report.html"),
+    )
+
+
+def queue_view(queue: Sequence[QueueEntry], words: int, total: int, link: str, share: float = 0.2) -> dict[str, Any]:
+    """The desk queue as the index shows it."""
+    return {
+        "share": f"{share:.0%}",
+        "beads": len(queue),
+        "stories": len({e.story for e in queue}),
+        "covered": f"{words / total:.0%}" if total else "0%",
+        "rows": [
+            {
+                "story": e.story,
+                "bead": e.bead,
+                "risk": f"{e.risk:.2f}",
+                "words": e.words,
+                "link": link.format(id=e.story) + f"#bead-{e.bead}",
+            }
+            for e in queue
+        ],
+    }

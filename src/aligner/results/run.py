@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..reading.document import Document, Kind, Paragraph, Sentence
 from ..signature import Signature
 from ..translation.base import Translation
+from .quality import Quality
 from .scores import BeadScore, Bucket, DocumentScores, ParagraphScore, Scores
 
 RUN_SCHEMA = "aligner.run/3"
@@ -134,7 +135,7 @@ class RunResult:
     ``translations``: one per source sentence. ``alignment``: source (= MT) ids ↔ reference ids, or the
     identity source ↔ MT alignment without a reference. ``scores``: None without a reference. ``flags``:
     QA flags per bead. ``signature``: the settings behind every number. ``identity``: what produced it (None in a
-    run read from an ``aligner.run/2`` file)."""
+    run read from an ``aligner.run/2`` file). ``quality``: the risk of each bead and word (None when not estimated)."""
 
     source: Document
     translations: tuple[Translation, ...]
@@ -144,6 +145,7 @@ class RunResult:
     signature: Signature
     flags: tuple[tuple[Flag, ...], ...]
     identity: Identity | None = None
+    quality: Quality | None = None
 
     @property
     def mt(self) -> tuple[str, ...]:
@@ -181,6 +183,10 @@ class RunResult:
                 bead["bleu"] = self.scores.per_bead[k].bleu
                 bead["chrf"] = self.scores.per_bead[k].chrf
             bead["flags"] = [f.to_json() for f in self.flags[k]]
+            if self.quality is not None:
+                bead["risk"] = self.quality.risk[k]
+                if self.quality.glassbox:
+                    bead["glassbox"] = dict(self.quality.glassbox[k])
             beads.append(bead)
         scores = None
         if self.scores is not None:
@@ -207,6 +213,7 @@ class RunResult:
                     "chunks": t.chunks,
                     "hit_length_limit": t.hit_length_limit,
                     "origin": t.origin,
+                    **({"words": [w.to_json() for w in self.quality.words[i]]} if self.quality is not None else {}),
                 }
                 for i, t in enumerate(self.translations)
             ],
@@ -218,6 +225,7 @@ class RunResult:
                 "counts": flag_counts(self.flags),
                 "flags": [[f.to_json() for f in flags] for flags in self.flags],
             },
+            **({"quality": self.quality.to_json()} if self.quality is not None else {}),
         }
 
     @classmethod
@@ -255,7 +263,8 @@ class RunResult:
             )
         flags = tuple(tuple(Flag.from_json(f) for f in unit) for unit in data["qa"]["flags"])
         source = document_from_json(data["source"])
-        return cls(source, translations, reference, alignment, scores, signature, flags, identity)
+        quality = Quality.from_json(data["quality"], data["beads"], data["mt"]) if data.get("quality") else None
+        return cls(source, translations, reference, alignment, scores, signature, flags, identity, quality)
 
 
 def alignment_to_json(alignment: Alignment) -> dict[str, Any]:

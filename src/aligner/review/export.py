@@ -7,10 +7,12 @@ translate-toolkit (``translate.storage.tmx`` / ``xliff``), not by hand:
 
 - TMX: French ↔ reference English (the human translation, what a translation memory wants; the MT
   when there is no reference), ``tuid="bead-K"``, and ``<prop>``s ``x-aligner-bead``, ``x-aligner-kind``,
-  ``x-aligner-mt``, ``x-aligner-flags``; the same facts as ``<note>``s, which translate-toolkit reads back.
+  ``x-aligner-mt``, ``x-aligner-flags``, ``x-aligner-risk`` and ``x-aligner-word-risk`` (spans of
+  ``x-aligner-mt``); the same facts as ``<note>``s, which translate-toolkit reads back.
 - XLIFF 1.2, valid against the OASIS strict schema: one ``<file original="STORY-ID">``; per bead a
   ``<trans-unit id="bead-K">`` with the French as source, the MT as target (state ``needs-review-translation``,
-  not approved), the reference as ``<alt-trans origin="reference">`` and the flags as ``<note from="aligner">``.
+  not approved), the reference as ``<alt-trans origin="reference">``, the flags as ``<note from="aligner">``, the
+  risk as ``<note from="aligner-risk">`` and the word probabilities as ``<note from="aligner-word-risk">``.
   ``xliff_document`` also takes a review per unit (another target state, more notes).
 """
 
@@ -48,8 +50,11 @@ class Unit:
     chrf: float | None
     confidence: float | None
     flags: tuple[dict[str, str], ...]
+    risk: float | None = None  # estimated share of the MT's words a post-editor changes (None: not estimated)
+    word_risk: tuple[tuple[int, int, float], ...] = ()  # [start, end) of each MT word in ``mt``, its probability
 
     def as_dict(self) -> dict[str, Any]:
+        risk = {} if self.risk is None else {"risk": self.risk, "word_risk": [list(w) for w in self.word_risk]}
         return {
             "bead": self.id,
             "kind": self.kind,
@@ -60,7 +65,36 @@ class Unit:
             "chrf": self.chrf,
             "confidence": self.confidence,
             "flags": list(self.flags),
+            **risk,
         }
+
+    def risk_note(self, threshold: float) -> str:
+        """The risk as a one-line note: the bead's estimate (as ``result.json`` has it) and the words most likely to
+        need an edit (at or above ``threshold``, likeliest first, at most 8)."""
+        words = [self.mt[a:b] for a, b, p in sorted(self.word_risk, key=lambda w: -w[2]) if p >= threshold][:8]
+        check = f"; check: {', '.join(words)}" if words else ""
+        return f"risk {self.risk:.4f} (estimated share of the MT's words a post-editor changes){check}"
+
+    def word_risk_text(self) -> str:
+        """Every MT word's probability of an edit as ``START-END:P`` items separated by spaces (0-based, half-open
+        character spans of ``mt``); ``parse_word_risk`` reads it back."""
+        return " ".join(f"{a}-{b}:{p}" for a, b, p in self.word_risk)
+
+
+WORD_RISK_NOTE = "word risk (MT character spans START-END:P, P the probability of an edit): "
+_WORD_RISK_ITEM = re.compile(r"([0-9]+)-([0-9]+):([0-9.eE+-]+)")
+
+
+def parse_word_risk(text: str) -> tuple[tuple[int, int, float], ...]:
+    """The ``(start, end, p)`` spans of a ``Unit.word_risk_text`` (with or without the XLIFF note's preamble)."""
+    items = text.removeprefix(WORD_RISK_NOTE).split()
+    out = []
+    for item in items:
+        m = _WORD_RISK_ITEM.fullmatch(item)
+        if m is None:
+            raise InputError(f"word risk: {item!r} is not START-END:P")
+        out.append((int(m[1]), int(m[2]), float(m[3])))
+    return tuple(out)
 
 
 def units_of(result: RunResult) -> list[Unit]:
@@ -79,6 +113,8 @@ def units_of(result: RunResult) -> list[Unit]:
                 score.chrf if score else None,
                 bead.score if result.reference is not None else None,
                 tuple(f.to_json() for f in result.flags[k]),
+                result.quality.risk[k] if result.quality is not None else None,
+                result.quality.bead_spans(bead.left, result.mt) if result.quality is not None else (),
             )
         )
     return units
@@ -92,11 +128,7 @@ def to_tmx(result: RunResult, units: list[Unit], review: StoryReview | None = No
     """TMX of the beads; with a review, of the confirmed pairs only (French ↔ the confirmed English)."""
     if review is not None:
         confirmed = {k: v for k, v in review.current.items() if v.status == "confirmed"}
-        units = [
-            Unit(u.id, u.kind, u.source, u.mt, confirmed[u.id].text, u.bleu, u.chrf, u.confidence, u.flags)
-            for u in units
-            if u.id in confirmed
-        ]
+        units = [replace(u, reference=confirmed[u.id].text) for u in units if u.id in confirmed]
     return _tmx(units)
 
 
@@ -118,6 +150,10 @@ def _tmx(units: list[Unit]) -> bytes:
         props = [("x-aligner-bead", str(u.id)), ("x-aligner-kind", u.kind), ("x-aligner-mt", u.mt)]
         if u.flags:
             props.append(("x-aligner-flags", ",".join(f["code"] for f in u.flags)))
+        if u.risk is not None:
+            props.append(("x-aligner-risk", f"{u.risk:.4f}"))
+            if u.word_risk:
+                props.append(("x-aligner-word-risk", u.word_risk_text()))
         for position, (kind, value) in enumerate(props):
             prop = etree.Element("prop", type=kind)
             prop.text = value
@@ -181,10 +217,18 @@ def _check_reviews(units: Sequence[Unit], reviews: Mapping[int, UnitReview]) -> 
             )
 
 
-def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, UnitReview] | None = None) -> bytes:
+def xliff_document(
+    story_id: str,
+    units: Sequence[Unit],
+    reviews: Mapping[int, UnitReview] | None = None,
+    *,
+    risk_threshold: float = 0.5,
+) -> bytes:
     """XLIFF 1.2 of one story's units, valid against the OASIS strict schema; ``story_id`` is ``<file original>``.
 
-    ``reviews`` maps a unit's id (bead K, 0-based) to its review; a unit without one gets ``UnitReview()``.
+    ``reviews`` maps a unit's id (bead K, 0-based) to its review; a unit without one gets ``UnitReview()``. A unit's
+    risk, when estimated, is a ``<note from="aligner-risk">`` naming the words at or above ``risk_threshold``, and
+    every MT word's probability of an edit a ``<note from="aligner-word-risk">`` (``parse_word_risk`` reads it).
     """
     from lxml import etree
     from translate.storage import xliff
@@ -207,6 +251,10 @@ def xliff_document(story_id: str, units: Sequence[Unit], reviews: Mapping[int, U
             unit.addalttrans(u.reference, origin="reference", lang="en")
         if u.flags:
             unit.addnote(_flag_text(u.flags), origin="aligner")
+        if u.risk is not None:
+            unit.addnote(u.risk_note(risk_threshold), origin="aligner-risk")
+            if u.word_risk:
+                unit.addnote(WORD_RISK_NOTE + u.word_risk_text(), origin="aligner-word-risk")
         for note in review.notes:
             unit.addnote(note.text, origin=note.author)
     # each unit is made in translate-toolkit's default (1.1) namespace, then moved: drop the unused declaration
@@ -222,8 +270,9 @@ def to_xliff(result: RunResult, units: list[Unit], review: StoryReview | None = 
     """The export's XLIFF: the MT awaiting review, or, with a review, each bead's current English with its state
     (confirmed → ``final``, edited → ``translated``, otherwise ``needs-review-translation``) and the comments, the
     reason of a rejection and the error annotations as notes."""
+    threshold = result.quality.threshold if result.quality is not None else 0.5
     if review is None:
-        return xliff_document(result.source.id, units)
+        return xliff_document(result.source.id, units, risk_threshold=threshold)
     reviews = {}
     for u in units:
         v = review.current.get(u.id)
@@ -236,7 +285,7 @@ def to_xliff(result: RunResult, units: list[Unit], review: StoryReview | None = 
         ]
         state = XLIFF_STATE_OF[v.status] if v is not None else "needs-review-translation"
         reviews[u.id] = UnitReview(state, tuple(notes), v.text if v is not None else None)
-    return xliff_document(result.source.id, units, reviews)
+    return xliff_document(result.source.id, units, reviews, risk_threshold=threshold)
 
 
 def to_tsv(result: RunResult, units: list[Unit], review: StoryReview | None = None) -> bytes:
@@ -282,8 +331,13 @@ def to_jsonl(result: RunResult, units: list[Unit], review: StoryReview | None = 
             ]
             for k, spans in review.annotations.items()
         }
+        risk = {
+            u.id: {"risk": u.risk, "word_risk": [list(w) for w in u.word_risk]} for u in units if u.risk is not None
+        }
         lines = [
-            json.dumps({**row.to_json(), "annotations": notes.get(row.bead, [])}, ensure_ascii=False)
+            json.dumps(
+                {**row.to_json(), **risk.get(row.bead, {}), "annotations": notes.get(row.bead, [])}, ensure_ascii=False
+            )
             for row in review.efforts
         ]
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")

@@ -47,14 +47,24 @@ from ..errors import AlignerError, InputError
 from ..qa import flag_text
 from ..reading.reader import STORY_ID
 from ..results import RunResult, StorySummary
-from ..results.report import ReviewState, asset, index_rows, live_page, render, render_story_page
+from ..results.report import (
+    ReviewState,
+    asset,
+    desk_queue,
+    index_rows,
+    live_page,
+    queue_view,
+    render,
+    render_story_page,
+)
 from ..results.rundir import read_run
 from ..store import Annotation, ReviewStore, Slot, Version, check_annotation, of_slots
 from ..terms import Entry, Glossary, find_terms
 from .effort import BeadEffort, EffortSummary, Terminology, bead_efforts, run_id, slots, terminology, text_flags
 
 MAX_BODY = 64 * 1024
-STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review"}
+STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review",
+          "index.js": "aligner.results"}  # fmt: skip
 NUMBER = re.compile(r"[0-9]{1,9}")
 WORD = re.compile(r"[^\W_]")
 CSP = (
@@ -347,6 +357,18 @@ class Review:
             out[story] = self._effort_lines.get(story, key, partial(self._effort_line, story, stamp, terms))
         return out
 
+    def confirmed_beads(self) -> dict[str, frozenset[int]]:
+        """Per story, the beads whose current status is ``confirmed`` (they leave the desk queue); a story nobody has
+        saved on has none, and is not read."""
+        stamps = self.store.stamps()
+        terms = self.terms()
+        out = {}
+        for story in self.site.order:
+            stamp = stamps.get(story)
+            rows = self.efforts(story, stamp, terms) if stamp is not None else []
+            out[story] = frozenset(r.bead for r in rows if r.status == "confirmed")
+        return out
+
     def term_parts(self, story: str, terms: Terminology | Literal[False] | None = False) -> list[Parts]:
         """Each bead's French cut into pieces, each a glossary term (with its entry as a title) or not (``""``)."""
         if terms is False:
@@ -562,17 +584,19 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         if not site.batch:
             return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
         efforts = review.effort_summaries()
-        rows = index_rows([site.summary(s) for s in site.order], link="story/{id}")
+        summaries = [site.summary(s) for s in site.order]
+        rows = index_rows(summaries, link="story/{id}")
         for row in rows:
             e = efforts[row["id"]]
             row["progress"] = f"{e.confirmed}/{e.beads} confirmed"
+            row["sort_progress"] = f"{e.confirmed / e.beads:.4f}" if e.beads else ""
             row["hter"] = "–" if e.mean_hter is None else f"{e.mean_hter:.1f}"
             row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
         total = EffortSummary.combine(efforts.values())
-        page = live_page(f"review: {site.root.name}", base="")
-        html = render(
-            "index.html", page=page, stories=rows, count=len(rows), live=True, review={"summary": effort_line(total)}
-        )
+        page = live_page(f"review: {site.root.name}", base="", scripts=["index.js"])
+        queue = queue_view(*desk_queue(summaries, done=review.confirmed_beads()), "story/{id}")
+        html = render("index.html", page=page, stories=rows, count=len(rows), live=True, queue=queue,
+                      review={"summary": effort_line(total)})  # fmt: skip
         return HTMLResponse(html)
 
     def story_page(request: Request) -> Response:

@@ -271,6 +271,15 @@ def edit_scores_of(pairs: Sequence[tuple[str, str]]) -> list[tuple[float, float]
     return [v for v in out if v is not None]
 
 
+def pair_chrf(hyps: Sequence[str], refs: Sequence[str], *, lowercase: bool = False) -> list[float]:
+    """chrF (0–100, unrounded) of each hypothesis against its reference, equal to sacreBLEU's
+    ``CHRF(lowercase=lowercase).sentence_score`` of each pair, from one extraction of all pairs' statistics."""
+    if len(hyps) != len(refs):
+        raise ValueError(f"{len(hyps)} hypotheses but {len(refs)} references")
+    metric = _metrics(lowercase).chrf
+    return [float(metric._aggregate_and_compute([s]).score) for s in _chrf_statistics(metric, hyps, refs)]
+
+
 def edit_scores(hyp: str, ref: str) -> tuple[float, float]:
     """(TER, chrF) of one hypothesis against one reference (HTER when ``ref`` is a post-edit of ``hyp``), equal to
     sacreBLEU's ``TER().sentence_score`` and ``CHRF().sentence_score`` (pinned in tests/test_review_store.py) but

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 Stats = list[list[Any]]  # one sacreBLEU statistics list per segment (ints; TER's reference length is a float)
 
@@ -197,6 +197,49 @@ def _translation_edit_rate(words_hyp: list[str], words_ref: list[str]) -> tuple[
     return shifts + distance.distance(words), len(words_ref)
 
 
+class _Word(str):
+    """A hypothesis word that remembers its position before any shift (equal to, and hashed as, the word itself)."""
+
+    position: int
+
+
+def ter_edited_words(words_hyp: Sequence[str], words_ref: Sequence[str]) -> tuple[int, list[bool]]:
+    """(TER's number of edits, and per hypothesis word whether TER edits it) for tokenised words (no
+    preprocessing here: lower-case or tokenise first). A word is edited when, in the alignment TER ends with, it is
+    substituted, deleted (the reference has nothing for it) or moved by a shift: the words a post-editor changed
+    when ``words_ref`` is a post-edit of ``words_hyp`` (the BAD words of word-level quality estimation). The number
+    of edits is ``_translation_edit_rate``'s (sacreBLEU's)."""
+    lib_ter = _lib_ter()
+    if not words_ref:
+        return len(words_hyp), [True] * len(words_hyp)
+    words: list[str] = []
+    for k, w in enumerate(words_hyp):
+        tagged = _Word(w)
+        tagged.position = k
+        words.append(tagged)
+    refs = list(words_ref)
+    distance = _BeamEditDistance(refs)
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(refs):
+        positions.setdefault(word, []).append(j)
+    moved: set[int] = set()
+    shifts, checked = 0, 0
+    while True:
+        delta, shifted, checked, block = _best_shift(words, refs, positions, distance, checked)
+        if checked >= lib_ter._MAX_SHIFT_CANDIDATES or delta <= 0:
+            break
+        shifts += 1
+        moved.update(cast(_Word, words[k]).position for k in block)
+        words = shifted
+    edits, trace = distance.with_trace(words)
+    _, _, hyp_err = lib_ter.trace_to_alignment(lib_ter._flip_trace(trace))
+    edited = [False] * len(words)
+    for k, word in enumerate(words):
+        position = cast(_Word, word).position
+        edited[position] = bool(hyp_err[k]) or position in moved
+    return shifts + edits, edited
+
+
 def _shift(
     words_h: list[str],
     words_r: list[str],
@@ -206,6 +249,18 @@ def _shift(
 ) -> tuple[int, list[str], int]:
     """``lib_ter._shift``: the shift that lowers the edit distance most, as (gain, shifted words, candidates
     checked so far)."""
+    gain, shifted, checked, _ = _best_shift(words_h, words_r, positions, distance, checked)
+    return gain, shifted, checked
+
+
+def _best_shift(
+    words_h: list[str],
+    words_r: list[str],
+    positions: dict[str, list[int]],
+    distance: _BeamEditDistance,
+    checked: int,
+) -> tuple[int, list[str], int, range]:
+    """``_shift`` and the positions of ``words_h`` that the chosen shift moves (empty when there is none)."""
     lib_ter = _lib_ter()
     pre_score, inverse_trace = distance.with_trace(words_h)
     levenshtein = _levenshtein()
@@ -242,8 +297,8 @@ def _shift(
         if checked >= lib_ter._MAX_SHIFT_CANDIDATES:
             break
     if not best:
-        return 0, words_h, checked
-    return best[0], best[4], checked
+        return 0, words_h, checked, range(0)
+    return best[0], best[4], checked, range(-best[2], -best[2] + best[1])
 
 
 def _shifted_pairs(

@@ -101,6 +101,21 @@ class CTranslate2Backend:
             hyps = [row.result().hypotheses[0] for row in job]
             yield [Hypothesis(tuple(h), len(h) >= batch.max_pieces) for h in hyps]
 
+    def score(self, sources: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> list[list[float]]:
+        # score_batch appends </s> to each target and returns one log-probability per target token and for </s>
+        results = self.model.score_batch([list(s) for s in sources], [list(t) for t in targets])
+        return [list(r.log_probs) for r in results]
+
+    def nbest(self, batch: Batch, *, beam: int, n: int) -> list[list[tuple[str, ...]]]:
+        rows = self.model.translate_batch(
+            [list(s) for s in batch.sources],
+            beam_size=max(beam, n),
+            num_hypotheses=n,
+            max_decoding_length=batch.max_pieces,
+            use_vmap=self.use_vmap,
+        )
+        return [[tuple(h) for h in row.hypotheses] for row in rows]
+
     def force(
         self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
     ) -> Iterator[list[list[Hypothesis]]]:
@@ -218,6 +233,44 @@ class TransformersBackend:
                 kept = tuple(self.piece_of[i] for i in generated if i not in self.special)
                 hyps.append(Hypothesis(kept, truncated))
             yield hyps
+
+    def _padded(self, rows: Sequence[Sequence[int]], fill: int) -> Any:
+        import torch
+
+        longest = max(len(r) for r in rows)
+        return torch.tensor([list(r) + [fill] * (longest - len(r)) for r in rows], device=self.device)
+
+    def score(self, sources: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> list[list[float]]:
+        """A forward pass with the target as labels (``</s>`` appended): the log-softmax at each label."""
+        import torch
+
+        eos = self.model.generation_config.eos_token_id
+        src = [[self.vocab.get(p, self.unk_id) for p in s] for s in sources]
+        tgt = [[self.vocab.get(p, self.unk_id) for p in t] + [eos] for t in targets]
+        input_ids = self._padded(src, self.pad_id)
+        mask = self._padded([[1] * len(r) for r in src], 0)
+        labels = self._padded(tgt, -100)
+        with torch.inference_mode():
+            logits = self.model(input_ids=input_ids, attention_mask=mask, labels=labels).logits
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+            picked = logprobs.gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        return [picked[k, : len(t)].tolist() for k, t in enumerate(tgt)]
+
+    def nbest(self, batch: Batch, *, beam: int, n: int) -> list[list[tuple[str, ...]]]:
+        import torch
+
+        ids = [[self.vocab.get(p, self.unk_id) for p in s] for s in batch.sources]
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=self._padded(ids, self.pad_id),
+                attention_mask=self._padded([[1] * len(r) for r in ids], 0),
+                num_beams=max(beam, n),
+                num_return_sequences=n,
+                max_length=batch.max_pieces + 1,
+                do_sample=False,
+            )
+        rows = [tuple(self.piece_of[i] for i in row[1:] if i not in self.special) for row in out.tolist()]
+        return [rows[k * n : (k + 1) * n] for k in range(len(ids))]
 
     def force(
         self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int

@@ -78,6 +78,15 @@ class Backend(Protocol):
 
     def generate(self, batches: Sequence[Batch], *, beam: int) -> Iterator[list[Hypothesis]]: ...
 
+    def score(self, sources: Sequence[Sequence[str]], targets: Sequence[Sequence[str]]) -> list[list[float]]:
+        """Per pair, the log-probability of each target piece and of ``</s>`` given the source pieces (which end
+        with ``</s>``): forced decoding."""
+        ...
+
+    def nbest(self, batch: Batch, *, beam: int, n: int) -> list[list[tuple[str, ...]]]:
+        """Per source of ``batch``, its ``n`` best hypotheses' pieces, best first (beam ``max(beam, n)``)."""
+        ...
+
     def force(
         self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
     ) -> Iterator[list[list[Hypothesis]]]:
@@ -230,6 +239,42 @@ class MarianTranslator:
             joined[text] = Translation(out, unk, n, any(limited[pos : pos + n]))
             pos += n
         return [joined[p] if p else Translation("") for p in prepared]
+
+    def _source_pieces(self, text: str) -> tuple[str, ...]:
+        prepared = normalize_source(text) if self.normalize else text.strip()
+        pieces = self.pieces.pieces(prepared)[: self.max_input_tokens]  # scoring never splits: the head is enough
+        return (*pieces, self.pieces.eos)
+
+    def score(self, sources: Sequence[str], targets: Sequence[str]) -> list[list[float]]:
+        """Glass-box: per (source, translation) pair, the model's log-probability of each target piece and of the
+        end of sentence (CTranslate2 ``score_batch``; a forward pass with transformers). The translation is
+        tokenised as it is (the English typography the front end applies is not undone)."""
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+        limit = self.max_output_tokens - 1
+        src = [self._source_pieces(s) for s in sources]
+        tgt = [tuple(self.pieces.target_pieces(t.strip())[:limit]) for t in targets]
+        out: list[list[float]] = [[] for _ in sources]
+        for idx in plan_batches([len(s) for s in src], self.batch_size, self.batch_tokens):
+            scored = self.backend.score([src[i] for i in idx], [tgt[i] for i in idx])
+            for i, lp in zip(idx, scored):
+                out[i] = [float(v) for v in lp]
+        return out
+
+    def nbest(self, sources: Sequence[str], n: int) -> list[list[str]]:
+        """Glass-box: per source, the model's ``n`` best translations (beam ``max(beam, n)``), best first, with the
+        front end's typography."""
+        if n < 1:
+            raise ModelError(f"n-best size must be at least 1, got {n}")
+        src = [self._source_pieces(s) for s in sources]
+        out: list[list[str]] = [[] for _ in sources]
+        for idx in plan_batches([len(s) for s in src], self.batch_size, self.batch_tokens):
+            longest = len(src[idx[0]])
+            batch = Batch(tuple(src[i] for i in idx), min(self.max_output_tokens, 2 * longest + 16) - 1)
+            for i, hyps in zip(idx, self.backend.nbest(batch, beam=self.beam, n=n)):
+                texts = [self.pieces.decode(list(h)) for h in hyps]
+                out[i] = [english_typography(t) if self.typography else t for t in texts]
+        return out
 
     def _generate(self, units: Sequence[str], owner: Sequence[tuple[int, int]]) -> tuple[list[str], list[bool]]:
         tokenized = [tuple(self.pieces.encode(u)) for u in units]

@@ -71,6 +71,10 @@ class MarianPieces:
     def encode(self, text: str) -> list[str]:
         return [*self.pieces(text), self.eos]
 
+    def target_pieces(self, text: str) -> list[str]:
+        """The target pieces of an English ``text`` (without ``</s>``): what the model would have generated."""
+        return list(self.target.encode(text, out_type=str)) if text else []
+
     def decode(self, tokens: list[str]) -> str:
         out = ""
         run: list[str] = []

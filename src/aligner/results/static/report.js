@@ -5,6 +5,7 @@
   var only = document.getElementById("flagged-only");
   var todo = document.getElementById("open-only");
   var sort = document.getElementById("sort");
+  var wordRisk = document.getElementById("word-risk");
   var status = document.getElementById("status");
   var reordered = false;
 
@@ -65,6 +66,10 @@
     }
     return rows[next];
   }
+  function highlights() {
+    document.body.classList.toggle("no-word-risk", wordRisk !== null && !wordRisk.checked);
+  }
+  if (wordRisk !== null) { wordRisk.addEventListener("change", highlights); }
   only.addEventListener("change", apply);
   sort.addEventListener("change", apply);
   if (todo !== null) { todo.addEventListener("change", apply); }
