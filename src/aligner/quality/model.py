@@ -1,11 +1,11 @@
 """The fitted risk model: gradient-boosted trees stored as plain JSON and evaluated with numpy.
 
 ``eval/quality/fit.py`` fits it (scikit-learn's ``HistGradientBoosting*`` on LIG lines 1–8,681 only) and writes
-``aligner/data/risk-model.json.gz`` (JSON, gzip with mtime 0): for each set of signals (``source`` alone, with a ``reference``, with a
-``second-opinion``, both), a bead model (regression: the share of the bead's MT words a post-editor changes) and a
-word model (classification: the word is changed), each with its feature names and trees, its cross-validated
-figures, the word threshold chosen by cross-validation, and the training provenance (data lines, features,
-library versions, date). ``checks`` holds a few rows with scikit-learn's own predictions, which
+``aligner/data/risk-model.json.gz`` (JSON, gzip with mtime 0): for each set of signals (``source`` alone, with a
+``reference``, with a ``second-opinion``, both), a bead model (regression: the share of the bead's MT words a
+post-editor changes) and a word model (classification: the word is changed), each with its feature names and trees,
+its cross-validated figures, the word threshold chosen by cross-validation, and the training provenance (data lines,
+features, library versions, date). ``checks`` holds a few rows with scikit-learn's own predictions, which
 ``tests/test_quality.py`` compares with this evaluator's.
 
 A run uses the sub-model with the most signals that are all at hand: a model fitted without glass-box features
