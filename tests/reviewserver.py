@@ -20,13 +20,20 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @contextmanager
 def running(
-    root: Path, *, db: Path | None = None, token: str | None = None, reviewer: str = "tester", memory: Any = None
+    root: Path,
+    *,
+    db: Path | None = None,
+    token: str | None = None,
+    reviewer: str = "tester",
+    memory: Any = None,
+    glossary: Any = None,
 ) -> Iterator[tuple[str, Review]]:
-    """(base URL, review) of a server for ``root``, stopped on exit."""
+    """(base URL, review) of a server for ``root`` (``glossary``: the merged ``--glossary`` files), stopped on
+    exit."""
     import uvicorn
 
     store = SqliteStore(db or root / "review.sqlite")
-    review = Review(open_site(root), store, reviewer, memory)
+    review = Review(open_site(root), store, reviewer, memory, glossary)
     app = create_app(review, token=token, allowed_hosts=LOOPBACK)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -29,6 +29,12 @@ def aligner(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*ALIGNER, *args], env=cli_env(), capture_output=True, text=True, timeout=600)
 
 
+def run_with_translations(files: dict[str, Path], out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`aligner run` on the fixture's story, reference and existing translations (plus ``extra`` flags) into ``out``."""
+    return aligner("run", str(files["story.txt"]), "--ref", str(files["ref.txt"]), "--translations",
+                   str(files["mt.txt"]), *extra, "-o", str(out), "--quiet")  # fmt: skip
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     paths = {name: tmp_path / name for name in ("story.txt", "ref.txt", "mt.txt", "second.txt")}
@@ -42,19 +48,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_run_with_a_second_opinion_writes_risk(files: dict[str, Path], tmp_path: Path) -> None:
     # mutation: --second-opinion not passed to the estimator (no second-opinion signal, no name in the signature)
     out = tmp_path / "run"
-    proc = aligner(
-        "run",
-        str(files["story.txt"]),
-        "--ref",
-        str(files["ref.txt"]),
-        "--translations",
-        str(files["mt.txt"]),
-        "--second-opinion",
-        str(files["second.txt"]),
-        "-o",
-        str(out),
-        "--quiet",
-    )
+    proc = run_with_translations(files, out, "--second-opinion", str(files["second.txt"]))
     assert proc.returncode == 0, proc.stderr
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     assert all(0.0 <= b["risk"] <= 1.0 for b in data["beads"])
@@ -225,17 +219,7 @@ def test_batch_refuses_a_second_opinion_that_is_not_jsonl(tmp_path: Path) -> Non
 def test_exports_carry_the_risk(files: dict[str, Path], tmp_path: Path) -> None:
     # mutation: risk or word probabilities left out of (or garbled in) the JSONL, the XLIFF notes or the TMX props
     out = tmp_path / "run"
-    proc = aligner(
-        "run",
-        str(files["story.txt"]),
-        "--ref",
-        str(files["ref.txt"]),
-        "--translations",
-        str(files["mt.txt"]),
-        "-o",
-        str(out),
-        "--quiet",
-    )
+    proc = run_with_translations(files, out)
     assert proc.returncode == 0, proc.stderr
     result = read_run(out)
     assert result.quality is not None

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -23,11 +21,10 @@ from aligner.pipeline import run_story
 from aligner.reading.reader import parse_text
 from aligner.results.rundir import write_run
 from aligner.review.export import export_run
-from aligner.review.server import LOOPBACK, Review, create_app, open_site
-from aligner.store import SqliteStore
+from aligner.review.server import Review
 from aligner.terms import Entry, Glossary
 from conftest import ALIGNER, CountingTranslator, cli_env
-from reviewserver import chromium, launch
+from reviewserver import chromium, launch, running
 from test_review_validation import post
 
 STORY = (
@@ -65,26 +62,8 @@ def run(tmp_path: Path) -> Path:
 def serving(root: Path, glossary: Glossary | None = DESK) -> Iterator[tuple[str, Review]]:
     """(base URL, review) of a review server for ``root`` given the glossary files ``glossary`` (as `aligner review
     --glossary` builds it), on 127.0.0.1, stopped on exit."""
-    import uvicorn
-
-    store = SqliteStore(root / "review.sqlite")
-    review = Review(open_site(root), store, "tester", None, glossary)
-    app = create_app(review, allowed_hosts=LOOPBACK)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the review server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/", review
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        store.close()
+    with running(root, glossary=glossary) as served:
+        yield served
 
 
 def get(url: str) -> Any:
