@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aligner.review.server import LOOPBACK, Review, create_app, open_site
+from aligner.review.server import LOOPBACK, Review, create_app, open_site, reports_for
 from aligner.store import SqliteStore
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,14 +27,19 @@ def running(
     reviewer: str = "tester",
     memory: Any = None,
     glossary: Any = None,
+    reports: list[Any] | None = None,
 ) -> Iterator[tuple[str, Review]]:
     """(base URL, review) of a server for ``root`` (``glossary``: the merged ``--glossary`` files), stopped on
-    exit."""
+    exit. With ``reports`` (a list), the index and the summary come from a report worker process, as in `aligner
+    review`, and the list gets its ``Reports``."""
     import uvicorn
 
     store = SqliteStore(db or root / "review.sqlite")
     review = Review(open_site(root), store, reviewer, memory, glossary)
-    app = create_app(review, token=token, allowed_hosts=LOOPBACK)
+    worker = reports_for(review) if reports is not None else None
+    if reports is not None:
+        reports.append(worker)
+    app = create_app(review, token=token, allowed_hosts=LOOPBACK, reports=worker)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -49,6 +54,8 @@ def running(
     finally:
         server.should_exit = True
         thread.join(10)
+        if worker is not None:
+            worker.close()
         store.close()
 
 

@@ -317,7 +317,8 @@ def test_run_with_memory_on_the_command_line_needs_no_translation_for_remembered
     assert without.returncode == 2 and "no translation for the sentence" in without.stderr
 
 
-def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
+def _three_stories(tmp_path: Path) -> Path:
+    """A batch of three stories (a: 2 beads, b: 1, c: 3) translated by ``CountingTranslator``; its output folder."""
     from aligner.batch import Sequential, iter_stories, run_batch
 
     stories = tmp_path / "in"
@@ -329,6 +330,11 @@ def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
     (stories / "c.txt").write_text("Il pleut. Il fait froid. Le vent souffle.\n", encoding="utf-8")  # nobody reviews c
     (stories / "c.en.txt").write_text("It is raining. It is cold. The wind blows.\n", encoding="utf-8")
     run_batch(iter_stories(stories), tmp_path / "out", Sequential(CountingTranslator()))
+    return tmp_path / "out"
+
+
+def test_a_batchs_summary_adds_up_its_stories(tmp_path: Path) -> None:
+    _three_stories(tmp_path)
     store = SqliteStore(tmp_path / "out" / "review.sqlite")
     a, b = (slots(read_run(tmp_path / "out" / "stories" / s)) for s in "ab")
     gone = Slot(1, bead_key("Une phrase d'un autre jour.", "A sentence of another day."), "Une phrase d'un autre jour.")
@@ -387,3 +393,38 @@ def test_an_empty_post_edit_stays_empty_through_a_reload(seed_run: Path) -> None
         current = review.store.current(story, review.slots(story))
     assert (current[0].text, current[0].status) == ("", "confirmed")
     assert (current[1].text, current[1].status) == ("Two  spaces, kept.", "confirmed")
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_the_index_and_summary_come_from_a_worker_process_that_follows_every_save(tmp_path: Path) -> None:
+    import os
+
+    from aligner.review.server import index_html, summary_json
+
+    out = _three_stories(tmp_path)
+    workers: list[Any] = []
+    with running(out, reports=workers) as (url, review):
+        origin = url.rstrip("/")
+        worker = workers[0]
+        pid = worker.pid()
+        assert pid != os.getpid()
+        assert _get_json(url + "api/summary")["total"]["confirmed"] == 0
+        # saved through this process's writer; the worker reads the database on its own
+        first = {"base": 0, "text": "The president spoke.", "status": "confirmed", "seconds": 3}
+        assert _post(url + "api/story/a/bead/0/save", first, origin) == 200
+        after = _get_json(url + "api/summary")
+        assert after == summary_json(review) and after["total"]["confirmed"] == 1
+        with urllib.request.urlopen(url, timeout=60) as response:
+            page = response.read().decode()
+        assert "1/2 confirmed" in page and page == index_html(review)
+        # a worker that dies: its request is answered here, the next one by a new worker
+        os.kill(pid, signal.SIGKILL)
+        second = {"base": 0, "text": "Markets fell.", "status": "confirmed", "seconds": 2}
+        assert _post(url + "api/story/b/bead/0/save", second, origin) == 200
+        assert _get_json(url + "api/summary")["total"]["confirmed"] == 2
+        assert _get_json(url + "api/summary") == summary_json(review)
+        assert worker.pid() not in (pid, os.getpid())

@@ -17,7 +17,9 @@ review is found by its content (``aligner.store``); the ``N`` of ``/api/story/ID
 in the current run. A save's QA flags are computed on the saved text (``aligner.qa.flag_text``) and stored with it.
 Work that touches SQLite, files or TER runs in the thread pool (plain ``def`` endpoints, or ``run_in_threadpool``
 after an ``async`` body read), never in the event loop; per-story summaries and efforts are cached and dropped when
-the story's ``result.json``, its review rows or the review's terminology change.
+the story's ``result.json``, its review rows or the review's terminology change. The batch index and ``/api/summary``
+are computed by a worker process (``aligner.review.reports``), so that their seconds of Python never hold this
+process's GIL while saves wait for it.
 
 Terminology: the glossary files the server was given (``Review.glossary``) merged with the review's own entries
 (``ReviewStore.terms``, read on every request, so an entry reaches every story on its next load). A save's QA and
@@ -58,9 +60,10 @@ from ..results.report import (
     render_story_page,
 )
 from ..results.rundir import read_run
-from ..store import Annotation, ReviewStore, Slot, Version, check_annotation, of_slots
+from ..store import Annotation, ReviewStore, Slot, SqliteStore, Version, check_annotation, of_slots
 from ..terms import Entry, Glossary, find_terms
 from .effort import BeadEffort, EffortSummary, Terminology, bead_efforts, run_id, slots, terminology, text_flags
+from .reports import Recipe, Reports, WorkerGone
 
 MAX_BODY = 64 * 1024
 STATIC = {"report.js": "aligner.results", "review.css": "aligner.results", "editor.js": "aligner.review",
@@ -465,6 +468,25 @@ def summary_json(review: Review) -> dict[str, Any]:
     return {"schema": "aligner.review-summary/2", "stories": stories, "total": total}
 
 
+def index_html(review: Review) -> str:
+    """The batch's index page: every story's summary line, its review progress and effort, and the desk queue."""
+    site = review.site
+    efforts = review.effort_summaries()
+    summaries = [site.summary(s) for s in site.order]
+    rows = index_rows(summaries, link="story/{id}")
+    for row in rows:
+        e = efforts[row["id"]]
+        row["progress"] = f"{e.confirmed}/{e.beads} confirmed"
+        row["sort_progress"] = f"{e.confirmed / e.beads:.4f}" if e.beads else ""
+        row["hter"] = "–" if e.mean_hter is None else f"{e.mean_hter:.1f}"
+        row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
+    total = EffortSummary.combine(efforts.values())
+    page = live_page(f"review: {site.root.name}", base="", scripts=["index.js"])
+    queue = queue_view(*desk_queue(summaries, done=review.confirmed_beads()), "story/{id}")
+    return render("index.html", page=page, stories=rows, count=len(rows), live=True, queue=queue,
+                  review={"summary": effort_line(total)})  # fmt: skip
+
+
 def _bead_view(review: Review, story: str) -> list[tuple[tuple[tuple[str, str, str], ...], list[list[str]]]]:
     """Per bead of ``story``: the flags of its current text and its French in pieces (``term_parts``)."""
     terms = review.terms()
@@ -529,8 +551,15 @@ def _version_json(v: Version, *, earlier: bool = False) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- the application
 
 
-def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple[str, ...] = LOOPBACK) -> Any:
-    """The ASGI application (Starlette) for ``review``."""
+def create_app(
+    review: Review,
+    *,
+    token: str | None = None,
+    allowed_hosts: tuple[str, ...] = LOOPBACK,
+    reports: Reports | None = None,
+) -> Any:
+    """The ASGI application (Starlette) for ``review``; ``reports``: a process that computes the index and the summary
+    (``aligner.review.reports``), or None to compute them in this process's thread pool."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
@@ -580,24 +609,15 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
             raise HTTPException(400, "a reviewer name of 1 to 80 characters")
         return name
 
-    def index(request: Request) -> Response:
+    async def index(request: Request) -> Response:
         if not site.batch:
             return RedirectResponse(f"story/{quote(site.order[0], safe='')}", status_code=303)
-        efforts = review.effort_summaries()
-        summaries = [site.summary(s) for s in site.order]
-        rows = index_rows(summaries, link="story/{id}")
-        for row in rows:
-            e = efforts[row["id"]]
-            row["progress"] = f"{e.confirmed}/{e.beads} confirmed"
-            row["sort_progress"] = f"{e.confirmed / e.beads:.4f}" if e.beads else ""
-            row["hter"] = "–" if e.mean_hter is None else f"{e.mean_hter:.1f}"
-            row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
-        total = EffortSummary.combine(efforts.values())
-        page = live_page(f"review: {site.root.name}", base="", scripts=["index.js"])
-        queue = queue_view(*desk_queue(summaries, done=review.confirmed_beads()), "story/{id}")
-        html = render("index.html", page=page, stories=rows, count=len(rows), live=True, queue=queue,
-                      review={"summary": effort_line(total)})  # fmt: skip
-        return HTMLResponse(html)
+        if reports is not None:
+            try:
+                return HTMLResponse(await reports.index_html())
+            except WorkerGone:  # answered here; the next request starts another worker
+                pass
+        return HTMLResponse(await run_in_threadpool(index_html, review))
 
     def story_page(request: Request) -> Response:
         story = story_of(request)
@@ -720,8 +740,13 @@ def create_app(review: Review, *, token: str | None = None, allowed_hosts: tuple
         found = review.memory.suggest(source)
         return JSONResponse([{"source": s, "target": t, "score": round(score, 1)} for s, t, score in found])
 
-    def summary(request: Request) -> Response:
-        return JSONResponse(summary_json(review))
+    async def summary(request: Request) -> Response:
+        if reports is not None:
+            try:
+                return JSONResponse(await reports.summary_json())
+            except WorkerGone:
+                pass
+        return JSONResponse(await run_in_threadpool(summary_json, review))
 
     async def add_term(request: Request) -> Response:
         """Add an entry to the review's glossary; the answer names the beads of ``story`` whose flags or underlined
@@ -858,6 +883,16 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, why: 
 # ----------------------------------------------------------------------------------------------- serving
 
 
+def reports_for(review: Review) -> Reports | None:
+    """A started report worker for ``review`` (``aligner.review.reports``), or None when its store is not a database
+    file another process can open."""
+    if not isinstance(review.store, SqliteStore) or review.store.readonly:
+        return None
+    reports = Reports(Recipe(review.site.root, review.store.path, review.reviewer, review.glossary))
+    reports.start()
+    return reports
+
+
 def serve(
     review: Review,
     *,
@@ -888,11 +923,16 @@ def serve(
     # with a token, any Host will do (the machine's name, an alias); without one (loopback only), only loopback
     # names: a page of another site cannot reach the server through a rebound DNS name
     allowed = ("*",) if token is not None else LOOPBACK
-    app = create_app(review, token=token, allowed_hosts=allowed)
+    reports = reports_for(review)
+    app = create_app(review, token=token, allowed_hosts=allowed, reports=reports)
     shown = f"[{host}]" if ":" in host else host
     announce(f"http://{shown}:{bound}/" + (f"?token={token}" if token else ""))
     # no proxy headers: the server is reached directly, and a client's X-Forwarded-For is not to be trusted
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, timeout_graceful_shutdown=2, proxy_headers=False
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if reports is not None:
+            reports.close()

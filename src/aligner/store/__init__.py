@@ -320,6 +320,18 @@ _VERSION_COLUMNS = (
 )
 
 
+# A save: the bead's head (the highest accepted number under its key, or under its schema-1 key with its source, as
+# ``SqliteStore._head`` reads it) and the new row, numbered head + 1 when the save was based on the head and NULL (a
+# conflict, kept) when not; RETURNING gives the number back.
+_SAVE = f"""
+WITH head (number) AS (SELECT max(
+    coalesce((SELECT max(number) FROM versions WHERE story = ? AND key = ?), 0),
+    coalesce((SELECT max(number) FROM versions WHERE story = ? AND key = ? AND source = ?), 0)))
+INSERT INTO versions ({_VERSION_COLUMNS})
+SELECT ?, ?, CASE WHEN ? = head.number THEN head.number + 1 END, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM head
+RETURNING number"""
+
+
 class SqliteStore:
     """``ReviewStore`` in one SQLite file (WAL). Safe to share between threads of one process: writes go through one
     connection, one at a time; each thread reads through a connection of its own (WAL readers never wait for the
@@ -334,6 +346,11 @@ class SqliteStore:
         if _connection is not None:
             self._db = _connection
             return
+        if sqlite3.sqlite_version_info < (3, 35):  # a save is one INSERT … RETURNING (_SAVE)
+            raise InputError(
+                f"{self.path}: saving a review needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version} "
+                "(use a Python built with a newer SQLite)"
+            )
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -472,21 +489,31 @@ class SqliteStore:
         flags: Sequence[FlagRow] | None = None,
     ) -> Saved:
         check_save(status, reason, seconds)
+        self._refuse_writes()
         now = time.time()
         stored_flags = None if flags is None else json.dumps([list(f) for f in flags], ensure_ascii=False)
-        with self._write() as db:
-            current = self._head(db, story, slot)
-            head = current.number if current is not None and current.number is not None else 0
-            number = head + 1 if base == head else None
-            db.execute(
-                f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (story, slot.bead, number, base, text, status, reason, reviewer, now, seconds, slot.source, slot.key,
-                 run, stored_flags),
-            )  # fmt: skip
+        # One statement, so one transaction that SQLite runs under its write lock from the first read: the head is
+        # read and the version numbered inside it. Not BEGIN, two SELECTs, INSERT and COMMIT: each of those calls
+        # lets go of the GIL and waits to take it back (up to the switch interval) while this lock is held, so under
+        # load every save queued behind the others' waits (measured in eval/review/index-results.md).
+        with self._lock:
+            numbered = self._db.execute(
+                _SAVE,
+                (story, slot.key, story, f"{LEGACY}{slot.bead}", slot.source,
+                 story, slot.bead, base, base, text, status, reason, reviewer, now, seconds, slot.source, slot.key, run,
+                 stored_flags),
+            ).fetchall()  # fmt: skip
+        number = numbered[0][0]
         kept = None if flags is None else tuple((c, s, r) for c, s, r in flags)
         saved = Version(story, slot.bead, number, base, text, status, reason, reviewer, now, seconds, slot.source,
                         slot.key, run, kept)  # fmt: skip
-        return Saved(True, saved) if number is not None else Saved(False, None, current)
+        if number is not None:
+            return Saved(True, saved)
+        reader = self._reader()
+        if reader is None:
+            with self._lock:
+                return Saved(False, None, self._head(self._db, story, slot))
+        return Saved(False, None, self._head(reader, story, slot))
 
     def current(self, story: str, slots: Sequence[Slot]) -> dict[int, Version]:
         """The current (latest accepted) version of each bead of ``slots`` that has one, by bead number."""
