@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -52,8 +53,16 @@ def _open(recipe: Recipe) -> None:
 
     if hasattr(os, "nice"):
         os.nice(NICENESS)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a server killed outright never shuts its pool down: leave with it, not as an orphan
+        threading.Thread(target=_leave_with, args=(parent.sentinel,), daemon=True).start()
     _review = Review(open_site(recipe.root), SqliteStore.open_readonly(recipe.db), recipe.reviewer, None,
                      glossary=recipe.glossary)  # fmt: skip
+
+
+def _leave_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # ready when the parent process has ended
+    os._exit(0)
 
 
 def _ready() -> bool:

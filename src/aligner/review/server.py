@@ -30,13 +30,14 @@ text. ``POST /api/terms`` adds an entry (the answer redraws the beads of the ope
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, MutableMapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -814,7 +815,16 @@ def create_app(
         Middleware(Guard, token=token),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
     ]
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: error})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:  # here, not after uvicorn returns: on SIGTERM it ends the process by the signal once it has shut down
+            if reports is not None:
+                reports.close()
+
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: error}, lifespan=lifespan)
 
 
 class Guard:
