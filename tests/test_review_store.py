@@ -240,3 +240,19 @@ def test_ter_and_chrf_of_a_post_edit_are_sacrebleus() -> None:
     for mt, post in pairs:
         assert hter(mt, post) == round(TER().sentence_score(mt, [post]).score, 4)
         assert chrf(mt, post) == round(CHRF().sentence_score(mt, [post]).score, 4)
+
+
+def test_the_glossary_is_read_again_whenever_an_entry_is_added_by_any_connection(tmp_path: Path) -> None:
+    from aligner.terms import Entry
+
+    server, other = SqliteStore(tmp_path / "r.sqlite"), SqliteStore(tmp_path / "r.sqlite")  # e.g. two servers
+    assert len(server.terms()) == 0
+    other.add_term(Entry("Kiev", ("Kyiv",)), "a")
+    assert [(e.source, e.preferred) for e in server.terms().entries] == [("Kiev", ("Kyiv",))]
+    same = server.terms()
+    assert server.terms() is same  # unchanged content: not read again
+    server.add_term(Entry("Kiev", ("Kyiv", "Kiïv")), "b")  # the later entry for the same term wins
+    other.add_term(Entry("Moscou", (), forbidden=("Moskva",)), "a")
+    assert [(e.source, e.preferred) for e in server.terms().entries] == [("Kiev", ("Kyiv", "Kiïv")), ("Moscou", ())]
+    server.close()
+    other.close()

@@ -578,9 +578,12 @@ def create_app(
             raise HTTPException(404, "no such story")
         return story
 
-    def bead_of(request: Request, story: str) -> int:
+    def bead_of(request: Request, story: str, loaded: Loaded | None = None) -> int:
+        """The bead number of the request's path, checked against the story's run (``loaded``, when the caller has
+        it: a save reads the run once)."""
         raw = str(request.path_params["bead"])
-        if not NUMBER.fullmatch(raw) or int(raw) >= len(site.result(story).beads):
+        beads = len((loaded or site.loaded(story)).result.beads)
+        if not NUMBER.fullmatch(raw) or int(raw) >= beads:
             raise HTTPException(404, "no such bead")
         return int(raw)
 
@@ -652,8 +655,8 @@ def create_app(
         reviewer = reviewer_of(obj)
 
         def work() -> Response:  # one hop to the thread pool per save: the bead's bounds are checked there too
-            bead = bead_of(request, story)
             loaded = site.loaded(story)
+            bead = bead_of(request, story, loaded)
             result = loaded.result
             terms = review.terms()
             glossary = terms.glossary if terms is not None else None

@@ -343,6 +343,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._glossary: tuple[tuple[Any, ...], Glossary] | None = None  # (stamp, glossary) of the last terms()
         if _connection is not None:
             self._db = _connection
             return
@@ -636,6 +637,12 @@ class SqliteStore:
         """The review's glossary, entries in the order first added; its digest is of its content."""
         from ..terms import Entry, Glossary
 
+        # entries are only ever added: the last id and the count name the content, and cost one indexed look-up
+        # where reading every entry costs a save (which reads the glossary) time in proportion to its size
+        stamp = tuple(self._read("SELECT max(id), count(*) FROM glossary", ())[0])
+        known = self._glossary
+        if known is not None and known[0] == stamp:
+            return known[1]
         rows = self._read(
             "SELECT source, preferred, admitted, forbidden, case_sensitive, note FROM glossary ORDER BY id", ()
         )
@@ -646,7 +653,9 @@ class SqliteStore:
         latest: dict[tuple[str, bool], Entry] = {}  # one entry per French term: the latest, in first-added order
         for e in entries:
             latest[(e.source if e.case_sensitive else e.source.casefold(), e.case_sensitive)] = e
-        return Glossary.of(latest.values(), self.path.name)
+        glossary = Glossary.of(latest.values(), self.path.name)
+        self._glossary = (stamp, glossary)  # read after the stamp: at worst a newer content, read again next time
+        return glossary
 
     def close(self) -> None:
         with self._lock:
