@@ -122,3 +122,9 @@ def test_a_good_lexicon_elsewhere_is_read(tmp_path: Path, lexicon_at: object) ->
     assert callable(lexicon_at)
     lexicon_at(path)
     assert check_names("Le voisin, M. Tartempion, a parlé.", "The neighbour, Mr Smith, spoke.") is None
+
+
+def test_a_missing_name_is_quoted_as_the_source_writes_it() -> None:
+    flag = check_names("Il est arrivé en Corée du Sud mardi, puis au Plateau du Golan.", "He arrived on Tuesday.")
+    assert flag is not None
+    assert flag.reason == "names in the source but not in the MT: Corée du Sud, Plateau du Golan"

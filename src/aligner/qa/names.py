@@ -135,9 +135,10 @@ def _expansions(mt: str) -> set[str]:
 
 
 @lru_cache(maxsize=8192)
-def _source_names(source: str) -> tuple[tuple[str, ...], ...] | None:
-    """The source's names, each a tuple of the capitalised words that make it (see ``check_names``), or None for a
-    header in capitals; read once per source sentence (a bead is checked again on every save of its post-edit)."""
+def _source_names(source: str) -> tuple[tuple[tuple[str, ...], str], ...] | None:
+    """The source's names, each the capitalised words that make it (see ``check_names``) and its text in the
+    source, or None for a header in capitals; read once per source sentence (a bead is checked again on every save
+    of its post-edit)."""
     letters = [c for c in source if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return None
@@ -158,7 +159,8 @@ def _source_names(source: str) -> tuple[tuple[str, ...], ...] | None:
             groups[-1].append((m.start(1), m.end(1), name))
         else:
             groups.append([(m.start(1), m.end(1), name)])
-    return tuple(tuple(n for _, _, n in group) for group in groups)
+    # each name as its words and as the source writes it (Corée du Sud, not "Corée Sud": the flag quotes it)
+    return tuple((tuple(n for _, _, n in group), source[group[0][0] : group[-1][1]]) for group in groups)
 
 
 @lru_cache(maxsize=8192)
@@ -180,13 +182,13 @@ def check_names(source: str, mt: str) -> Flag | None:
     mt_names = {_spelling(w) for w in re.findall(r"[^\W\d_]+", mt) if len(w) >= 4 and w[0].isupper()}
     missing = []
     acronyms = []
-    for names in groups:
+    for names, text in groups:
         if any(_present(n, mt_fold, mt_words, mt_names) for n in names):
             continue
         if names[0].isupper() and len(names[0]) >= 2:
             acronyms.append(names[0])
         else:
-            missing.append(" ".join(names))
+            missing.append(text)
     if acronyms:
         source_acronyms = _source_acronyms(source)
         english = [a for a in _ACRONYM.findall(mt) if a not in source_acronyms]
