@@ -248,6 +248,79 @@ def test_every_term_is_used_on_the_random_opus_model() -> None:
         assert breaches(find_terms(glossary, source), t.text) == 0, (source, t.text)
 
 
+BOWIE = "Le concert de David Bowie à Berlin a été annulé."
+MOSCOW = "Le ministre est arrivé à Moscou hier soir."
+
+
+class _NoReset:
+    """A CTranslate2 translator that drops the one-step full-vocabulary decodes (what clears the shortlist's
+    position table), as when another caller's job runs between the reset and the re-decode."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+
+    def translate_batch(self, *args: object, **kwargs: object) -> object:
+        if kwargs.get("max_decoding_length") == 1 and kwargs.get("use_vmap") is False:
+            return None
+        return self.model.translate_batch(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not RANDOM_OPUS.is_dir(), reason=f"{RANDOM_OPUS} is absent: python models/build_random_opus.py")
+@pytest.mark.parametrize("reset", ["queued", "lost"])
+@pytest.mark.parametrize("shortlist", [True, False])
+def test_a_forced_prefix_survives_the_shortlist_of_an_earlier_sentence(shortlist: bool, reset: str) -> None:
+    """CTranslate2 4.8 keeps the shortlist's position table from one call to the next: "The concert of David Bowie"
+    forced after another sentence was decoded came back as "Prague argument Al Car Bowie". Bug caught: a re-decode
+    on the shortlist without clearing the table first, or without checking its prefix came back (``lost``: the
+    clearing decode never ran, the re-decode is done again on the full vocabulary)."""
+    from aligner.translation.backends import CTranslate2Backend
+    from aligner.translation.frontend import Batch, ForcedBatch
+
+    translator = marian("ctranslate2", RANDOM_OPUS, beam=4)
+    backend = translator.backend
+    assert isinstance(backend, CTranslate2Backend)
+    if not shortlist:
+        backend = CTranslate2Backend(backend.folder, threads=1, shortlist=False)
+    assert backend.use_vmap == shortlist
+    if reset == "lost":
+        backend.model = _NoReset(backend.model)
+    first = tuple(translator.pieces.encode(MOSCOW))
+    source = tuple(translator.pieces.encode(BOWIE))
+    prefix = tuple(translator.pieces.target.encode("The concert of David Bowie", out_type=str))
+    list(backend.generate([Batch((first,), 12)], beam=4))
+    [[hyps]] = list(backend.force([ForcedBatch((source,), (prefix,), (), 12)], beam=4, alternatives=4))
+    assert len(hyps) == 4
+    assert all(h.pieces[: len(prefix)] == prefix for h in hyps), [h.pieces[: len(prefix)] for h in hyps]
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "suppress", "hypotheses", "obeyed"),
+    [
+        ((("a", "b"),), (), [[("a", "b", "c")]], True),
+        ((("a", "b"),), (), [[("a", "x", "c")]], False),  # the prefix came back as other pieces
+        ((("a", "b"),), (), [[("a", "b")], [("x",)]], True),  # one row: the second list is never read
+        ((("a",),), (("c", "d"),), [[("a", "c", "d")]], False),
+        ((("a", "c"),), (("c", "d"),), [[("a", "c", "d")]], False),  # suppressed across the prefix's end
+        ((("c", "d", "a"),), (("c", "d"),), [[("c", "d", "a", "b")]], True),  # inside the prefix: forced, allowed
+        (((),), (("c",),), [[("a", "b")], []], True),
+        (((),), (("c",),), [[("a", "b"), ("c",)]], False),  # any hypothesis
+    ],
+)
+def test_a_shortlisted_redecode_is_checked_for_its_prefix_and_suppressed_sequences(
+    prefixes: tuple[tuple[str, ...], ...],
+    suppress: tuple[tuple[str, ...], ...],
+    hypotheses: list[list[tuple[str, ...]]],
+    obeyed: bool,
+) -> None:
+    from aligner.translation.backends import _obeyed
+    from aligner.translation.frontend import ForcedBatch, Hypothesis
+
+    batch = ForcedBatch(tuple(() for _ in prefixes), prefixes, suppress, 20)
+    rows = [[Hypothesis(h, False) for h in row] for row in hypotheses]
+    assert _obeyed(batch, rows) is obeyed
+
+
 # ------------------------------------------------------------------------------------------ signature
 
 

@@ -119,37 +119,80 @@ class CTranslate2Backend:
     def force(
         self, batches: Sequence[ForcedBatch], *, beam: int, alternatives: int
     ) -> Iterator[list[list[Hypothesis]]]:
-        """``target_prefix`` per sentence, ``suppress_sequences`` per batch, always on the full vocabulary: with the
-        shortlist (``use_vmap``) CTranslate2 4.8 feeds and returns the prefix's ids as if they were positions in the
-        shortlist ("David Bowie" came back as "Berlin High"), so a re-decode costs a full output layer. The
-        hypotheses include the prefix; ``max_decoding_length`` counts it; the scores (length-normalised
-        log-probabilities) cover the pieces after it."""
-        jobs = [
-            self.model.translate_batch(
-                [list(s) for s in batch.sources],
-                target_prefix=[list(p) or None for p in batch.prefixes],
-                beam_size=beam,
-                num_hypotheses=max(1, min(alternatives, beam)),
-                suppress_sequences=[list(s) for s in batch.suppress] or None,
-                return_scores=True,
-                max_batch_size=0,
-                max_decoding_length=batch.max_pieces,
-                use_vmap=False,
-                asynchronous=True,
-            )
-            for batch in batches
-        ]
+        """``target_prefix`` per sentence, ``suppress_sequences`` per batch. The hypotheses include the prefix;
+        ``max_decoding_length`` counts it; the scores (length-normalised log-probabilities) cover the pieces after
+        it.
+
+        With the shortlist, on one CPU replica: CTranslate2 4.8 maps the prefix and the suppressed pieces to
+        shortlist positions with a table it never clears between shortlisted calls (``Decoder::update_output_layer``
+        ``emplace``s into it), so a piece keeps the position it had in the first shortlist that held it since the
+        output layer was last the full vocabulary ("The concert of David Bowie", forced after another sentence, came
+        back as "Prague argument Al Car Bowie"). A one-step full-vocabulary decode queued just before each batch
+        clears the table, and the replica runs its jobs in order; a batch whose hypotheses still miss their prefix
+        or hold a suppressed sequence (another caller's job came between) is decoded again on the full vocabulary.
+        With several replicas (a job goes to any of them) re-decodes use the full vocabulary, as on a GPU, where the
+        output layer is padded to a size multiple and the table is then never cleared at all (not tested here)."""
+        shortlisted = self.use_vmap and self.replicas == 1 and self.device == "cpu"
+        jobs = []
+        for batch in batches:
+            if shortlisted:
+                self.model.translate_batch(
+                    [list(batch.sources[0])], beam_size=1, max_decoding_length=1, use_vmap=False, asynchronous=True
+                )
+            jobs.append(self._force_job(batch, beam=beam, alternatives=alternatives, use_vmap=shortlisted))
         for batch, job in zip(batches, jobs):
-            out: list[list[Hypothesis]] = []
-            for row in job:
-                result = row.result()
-                out.append(
-                    [
-                        Hypothesis(tuple(h), len(h) >= batch.max_pieces, float(score))
-                        for h, score in zip(result.hypotheses, result.scores)
-                    ]
+            out = self._hypotheses(batch, job)
+            if shortlisted and not _obeyed(batch, out):
+                out = self._hypotheses(
+                    batch, self._force_job(batch, beam=beam, alternatives=alternatives, use_vmap=False)
                 )
             yield out
+
+    def _force_job(self, batch: ForcedBatch, *, beam: int, alternatives: int, use_vmap: bool) -> Any:
+        return self.model.translate_batch(
+            [list(s) for s in batch.sources],
+            target_prefix=[list(p) or None for p in batch.prefixes],
+            beam_size=beam,
+            num_hypotheses=max(1, min(alternatives, beam)),
+            suppress_sequences=[list(s) for s in batch.suppress] or None,
+            return_scores=True,
+            max_batch_size=0,
+            max_decoding_length=batch.max_pieces,
+            use_vmap=use_vmap,
+            asynchronous=True,
+        )
+
+    @staticmethod
+    def _hypotheses(batch: ForcedBatch, job: Any) -> list[list[Hypothesis]]:
+        out: list[list[Hypothesis]] = []
+        for row in job:
+            result = row.result()
+            out.append(
+                [
+                    Hypothesis(tuple(h), len(h) >= batch.max_pieces, float(score))
+                    for h, score in zip(result.hypotheses, result.scores)
+                ]
+            )
+        return out
+
+
+def _obeyed(batch: ForcedBatch, rows: Sequence[Sequence[Hypothesis]]) -> bool:
+    """Whether every hypothesis starts with its sentence's prefix and holds none of the batch's suppressed sequences
+    ending after it."""
+    starting: dict[str, list[tuple[str, ...]]] = {}
+    for seq in batch.suppress:
+        if seq:
+            starting.setdefault(seq[0], []).append(seq)
+    for prefix, hyps in zip(batch.prefixes, rows):
+        longest = max((len(seq) for seq in batch.suppress), default=0)
+        for hyp in hyps:
+            if hyp.pieces[: len(prefix)] != prefix:
+                return False
+            for i in range(max(0, len(prefix) - longest + 1), len(hyp.pieces)):
+                for seq in starting.get(hyp.pieces[i], ()):
+                    if i + len(seq) > len(prefix) and hyp.pieces[i : i + len(seq)] == seq:
+                        return False
+    return True
 
 
 class TransformersBackend:
