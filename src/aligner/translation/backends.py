@@ -183,8 +183,8 @@ def _obeyed(batch: ForcedBatch, rows: Sequence[Sequence[Hypothesis]]) -> bool:
     for seq in batch.suppress:
         if seq:
             starting.setdefault(seq[0], []).append(seq)
+    longest = max((len(seq) for seq in batch.suppress), default=0)
     for prefix, hyps in zip(batch.prefixes, rows):
-        longest = max((len(seq) for seq in batch.suppress), default=0)
         for hyp in hyps:
             if hyp.pieces[: len(prefix)] != prefix:
                 return False
