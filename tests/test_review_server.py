@@ -428,3 +428,52 @@ def test_the_index_and_summary_come_from_a_worker_process_that_follows_every_sav
         assert _get_json(url + "api/summary")["total"]["confirmed"] == 2
         assert _get_json(url + "api/summary") == summary_json(review)
         assert worker.pid() not in (pid, os.getpid())
+
+
+def test_saves_and_comments_run_one_at_a_time_in_the_order_they_arrived(
+    seed_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight writes sent 15 ms apart, each held 60 ms inside the store: the server runs them one at a time (never
+    two inside the store at once) and in the order they were sent. Fails on the plain thread pool (they overlap) and
+    on any lane that does not serve its waiters first come, first served."""
+    with running(seed_run) as (url, review):
+        story = review.site.order[0]
+        lock = threading.Lock()
+        inside: list[int] = [0, 0]  # now, most at once
+        order: list[str] = []
+
+        def held(real: Any, text_of: Any) -> Any:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                with lock:
+                    inside[0] += 1
+                    inside[1] = max(inside)
+                    order.append(text_of(args, kwargs))
+                time.sleep(0.06)
+                with lock:
+                    inside[0] -= 1
+                return real(*args, **kwargs)
+
+            return run
+
+        monkeypatch.setattr(review.store, "save", held(review.store.save, lambda a, k: k["text"]))
+        monkeypatch.setattr(review.store, "comment", held(review.store.comment, lambda a, k: a[2]))
+        origin = url.rstrip("/")
+        statuses: list[int] = []
+
+        def send(k: int) -> None:
+            base = f"{url}api/story/{story}/bead/{k}/"
+            if k % 2:
+                statuses.append(_post(base + "comment", {"text": f"write {k}"}, origin))
+            else:
+                statuses.append(_post(base + "save", {"base": 0, "text": f"write {k}", "status": "edited",
+                                                      "seconds": 1}, origin))  # fmt: skip
+
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+            time.sleep(0.015)
+        for t in threads:
+            t.join(20)
+    assert statuses == [200] * 8
+    assert inside[1] == 1
+    assert order == [f"write {k}" for k in range(8)]
