@@ -24,6 +24,9 @@ Per version, each measure on a server of its own (`aligner review BATCH --host 1
    each on a story of its own, the last two on the same two beads of one story (so some saves are conflicts), as
    eval/review/bench.py does, while one more client reloads `GET /` in a loop: saves per second, save latency
    p50/p95/p99/max, index reloads and their latency, and versions lost (answered 200 but not in the database).
+   --rounds such runs per version (3), alternating before, after, before, …, each on a fresh server and database:
+   one run's p95 moves by a quarter or more between minutes on a shared 2-core machine; the percentiles are of all runs'
+   saves together, and each run's p95 is listed.
 """
 
 from __future__ import annotations
@@ -340,20 +343,31 @@ def saves(server: Server, stories: list[tuple[str, int]], seconds: float, client
     took = time.monotonic() - began
     if not latencies:
         raise SystemExit(f"[{server.tree.label}] no save was answered")
+    return {"latencies": latencies, "index_latencies": index_latencies, "took": took, "answered": answered, **counts}
+
+
+def pooled(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several save runs of one version: percentiles over all their saves together, saves per second
+    over their summed time, and each run's p95 (the spread between runs on one machine)."""
+    latencies = [x for r in rounds for x in r["latencies"]]
+    index = [x for r in rounds for x in r["index_latencies"]]
+    saves = sum(len(r["answered"]) for r in rounds)
     return {
         "requests": len(latencies),
-        "saves": len(answered),
-        "per_second": len(answered) / took,
+        "saves": saves,
+        "per_second": saves / sum(r["took"] for r in rounds),
         "p50": pct(latencies, 0.50),
         "p95": pct(latencies, 0.95),
         "p99": pct(latencies, 0.99),
         "max": max(latencies),
-        "reloads": len(index_latencies),
-        "index_median": statistics.median(index_latencies) if index_latencies else float("nan"),
-        "index_p95": pct(index_latencies, 0.95) if index_latencies else float("nan"),
-        "index_max": max(index_latencies) if index_latencies else float("nan"),
-        "answered": answered,
-        **counts,
+        "round_p95": [pct(r["latencies"], 0.95) for r in rounds],
+        "reloads": len(index),
+        "index_median": statistics.median(index) if index else float("nan"),
+        "index_p95": pct(index, 0.95) if index else float("nan"),
+        "index_max": max(index) if index else float("nan"),
+        "conflicts": sum(r["conflicts"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+        "lost": "; ".join(r["lost"] for r in rounds),
     }
 
 
@@ -369,20 +383,28 @@ def lost_versions(db: Path, answered: list[tuple[str, int, str]]) -> str:
 
 
 def measure(tree: Tree, batch: Path, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The index and the summary of ``tree``'s server (the save runs are made by ``save_round``)."""
     stories = batch_stories(batch)
     if len(stories) < args.clients:
         raise SystemExit(f"--stories {args.stories}: the save run needs at least --clients ({args.clients}) stories")
     index = timed_gets(tree, batch, tmp, "/", args.repeats)
     summary = timed_gets(tree, batch, tmp, "/api/summary", args.repeats)
-    with Server(tree, batch, tmp, f"{tree.label}-saves") as server:
+    return {"index": index, "summary": summary, "beads": sum(b for _, b in stories), "rounds": []}
+
+
+def save_round(tree: Tree, batch: Path, tmp: Path, args: argparse.Namespace, k: int) -> dict[str, Any]:
+    """One save run on a fresh server with a fresh database."""
+    with Server(tree, batch, tmp, f"{tree.label}-saves-{k}") as server:
         print(
-            f"[{tree.label}] {args.clients} clients saving for {args.seconds:g} s, one reloading GET / ...", flush=True
+            f"[{tree.label}] round {k}: {args.clients} clients saving for {args.seconds:g} s, one reloading GET / ...",
+            flush=True,
         )
-        load = saves(server, stories, args.seconds, args.clients)
-    load["lost"] = lost_versions(server.db, load.pop("answered"))
-    print(f"[{tree.label}] {load['per_second']:,.0f} saves/s, p95 {1000 * load['p95']:,.1f} ms, "
-          f"{load['reloads']} index reloads", flush=True)  # fmt: skip
-    return {"index": index, "summary": summary, "load": load, "beads": sum(b for _, b in stories)}
+        load = saves(server, batch_stories(batch), args.seconds, args.clients)
+    load["lost"] = lost_versions(server.db, load["answered"])
+    print(f"[{tree.label}] round {k}: {len(load['answered']) / load['took']:,.0f} saves/s, "
+          f"p95 {1000 * pct(load['latencies'], 0.95):,.1f} ms, {len(load['index_latencies'])} index reloads",
+          flush=True)  # fmt: skip
+    return load
 
 
 # ----------------------------------------------------------------------------------------------- the report
@@ -410,6 +432,7 @@ def table(before: dict[str, Any], after: dict[str, Any], heads: tuple[str, str],
         ("save latency p95", b["p95"], a["p95"], ms),
         ("save latency p99", b["p99"], a["p99"], ms),
         ("save latency max", b["max"], a["max"], ms),
+        ("save latency p95 of each round", b["round_p95"], a["round_p95"], lambda v: ", ".join(ms(x) for x in v)),
         ("index reloads during the saves", b["reloads"], a["reloads"], lambda v: f"{v:,}"),
         ("index reload latency median", b["index_median"], a["index_median"], ms),
         ("index reload latency p95", b["index_p95"], a["index_p95"], ms),
@@ -434,9 +457,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("index-results.md"))
     parser.add_argument("--repeats", type=int, default=10, help="warm requests after the cold one")
     parser.add_argument("--clients", type=int, default=20, help="saving clients (the index reloader is one more)")
+    parser.add_argument("--rounds", type=int, default=3, help="save runs per version, alternating between them")
     args = parser.parse_args()
-    if args.clients < 3 or args.repeats < 1 or args.stories < 1 or not 0 < args.seconds <= 3600:
-        parser.error("--clients at least 3, --repeats and --stories at least 1, --seconds in (0, 3600]")
+    if args.clients < 3 or min(args.repeats, args.stories, args.rounds) < 1 or not 0 < args.seconds <= 3600:
+        parser.error("--clients at least 3, --repeats, --rounds and --stories at least 1, --seconds in (0, 3600]")
     command = shlex.join(["python", str(Path(__file__).resolve().relative_to(ROOT)), *sys.argv[1:]])
     load_before = os.getloadavg()
     trees = [base_tree(args.base), after_tree(args.after)]
@@ -454,6 +478,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aligner-review-index-") as tmp_name:
         for tree in trees:
             results[tree.label] = measure(tree, batches[tree.label], Path(tmp_name), args)
+        for k in range(1, args.rounds + 1):  # alternating, so that a slower minute of the machine hits both
+            for tree in trees:
+                results[tree.label]["rounds"].append(save_round(tree, batches[tree.label], Path(tmp_name), args, k))
+    for found in results.values():
+        found["load"] = pooled(found.pop("rounds"))
     before, after = results["before"], results["after"]
     heads = (trees[0].describe, trees[1].describe)
     built = "; ".join(
@@ -475,7 +504,9 @@ built by its own tree's `aligner batch` ({built}).
 Cold: the first request to a server just started; warm: {args.repeats} more on the same connection, one at a time.
 Saves: {args.clients} clients saving back to back with keep-alive for {args.seconds:g} s, each on the beads of a
 story of its own (the last two on the same two beads of one story, so some saves are conflicts), while one more
-client reloads `GET /` in a loop. Versions lost: saves answered 200 but not in the database afterwards (must be 0).
+client reloads `GET /` in a loop; {args.rounds} such runs per version, alternating before and after, each on a fresh
+server with a fresh database; latencies are over all of a version's runs together.
+Versions lost: saves answered 200 but not in the database afterwards (must be 0).
 """
     args.out.write_text(text, encoding="utf-8")
     print()
