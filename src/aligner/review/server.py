@@ -16,8 +16,9 @@ anything else happens, the conflict check included: a malformed save is answered
 review is found by its content (``aligner.store``); the ``N`` of ``/api/story/ID/bead/N/…`` is the bead's number
 in the current run. A save's QA flags are computed on the saved text (``aligner.qa.flag_text``) and stored with it.
 Work that touches SQLite, files or TER runs in the thread pool (plain ``def`` endpoints, or ``run_in_threadpool``
-after an ``async`` body read; saves, comments and annotations one at a time in arrival order), never in the event loop; per-story summaries and efforts are cached and dropped when
-the story's ``result.json``, its review rows or the review's terminology change. The batch index and ``/api/summary``
+after an ``async`` body read; saves, comments and annotations one at a time in arrival order), never in the event
+loop; per-story summaries and efforts are cached and dropped when the story's ``result.json``, its review rows or the
+review's terminology change. The batch index and ``/api/summary``
 are computed by a worker process (``aligner.review.reports``), so that their seconds of Python never hold this
 process's GIL while saves wait for it.
 
