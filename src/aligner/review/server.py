@@ -18,12 +18,12 @@ in the current run. A save's QA flags are computed on the saved text (``aligner.
 Work that touches SQLite, files or TER runs in the thread pool (plain ``def`` endpoints, or ``run_in_threadpool``
 after an ``async`` body read; saves, comments and annotations one at a time in arrival order), never in the event
 loop; per-story summaries and efforts are cached and dropped when the story's ``result.json``, its review rows or the
-review's terminology change. The batch index and ``/api/summary``
-are computed by a worker process (``aligner.review.reports``), so that their seconds of Python never hold this
-process's GIL while saves wait for it.
+review's terminology change. The batch index and ``/api/summary`` are computed by a worker process
+(``aligner.review.reports``), so that their seconds of Python never hold this process's GIL while saves wait for it.
 
 Terminology: the glossary files the server was given (``Review.glossary``) merged with the review's own entries
-(``ReviewStore.terms``, read on every request, so an entry reaches every story on its next load). A save's QA and
+(``ReviewStore.terms``, checked on every request and read again when an entry was added, so an entry reaches every
+story on its next load). A save's QA and
 every bead's flags use it (``effort.Terminology``); the page underlines the French terms with their entry as hover
 text. ``POST /api/terms`` adds an entry (the answer redraws the beads of the open story whose flags or terms changed);
 ``GET /api/terms/suggestions`` gives ``aligner.terms.suggest``'s entries mined from the confirmed post-edits.

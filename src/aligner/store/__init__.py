@@ -510,10 +510,8 @@ class SqliteStore:
                         slot.key, run, kept)  # fmt: skip
         if number is not None:
             return Saved(True, saved)
-        reader = self._reader()
-        if reader is None:
-            with self._lock:
-                return Saved(False, None, self._head(self._db, story, slot))
+        reader = self._reader()  # a writable store: every thread has a reading connection of its own
+        assert reader is not None
         return Saved(False, None, self._head(reader, story, slot))
 
     def current(self, story: str, slots: Sequence[Slot]) -> dict[int, Version]:
