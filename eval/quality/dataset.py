@@ -114,9 +114,12 @@ def _fingerprint() -> str:
     import inspect
 
     import aligner.quality.features as features
+    import aligner.quality.fluency as fluency
+    from aligner.files import data_file
 
     digest = hashlib.sha256()
-    for path in (Path(features.__file__), Path(lig.__file__), lexicon_heldout.OUT):
+    for path in (Path(features.__file__), Path(fluency.__file__), data_file(fluency.LM_FILE), Path(lig.__file__),
+                 lexicon_heldout.OUT):  # fmt: skip
         digest.update(path.read_bytes())
     for fn in (story_json, run, token_spans, unit_labels, rows_for, add_synthetic):
         digest.update(inspect.getsource(fn).encode())
@@ -128,8 +131,7 @@ def rows_for(
 ) -> dict[str, Rows]:
     """Feature rows (cached under eval/artifacts/quality/features/) of ``stories`` run with or without their
     reference, per second opinion in ``seconds`` (``none``, ``google``, ``bing``): each story is run once."""
-    from aligner.alignment.bitext import load_lexicon
-    from aligner.quality import Resources, english_ranks, story_features, word_spans
+    from aligner.quality import resources, story_features, word_spans
 
     stories = list(stories)
     caches = {
@@ -138,7 +140,7 @@ def rows_for(
     }
     if all(c.exists() for c in caches.values()):
         return {second: pickle.loads(c.read_bytes()) for second, c in caches.items()}
-    res = Resources(load_lexicon().table, english_ranks())
+    res = resources()
     outs = {second: Rows((), [], [], [], [], [], [], (), [], [], [], [], []) for second in seconds}
     for story in stories:
         result = run(corpus, story, reference=reference)

@@ -19,14 +19,17 @@ from pathlib import Path
 from ..results import RunResult
 from ..results.quality import Quality, WordRisk
 from .features import SIGNALS, GlassBoxSentence, Resources, StoryFeatures, Table, story_features, word_spans
+from .fluency import LM_FILE, NgramLM
 from .glassbox import GlassBox
 from .model import MODEL_FILE, RiskModel, SubModel, Trees
 
 __all__ = [
+    "LM_FILE",
     "MODEL_FILE",
     "SIGNALS",
     "GlassBox",
     "GlassBoxSentence",
+    "NgramLM",
     "Quality",
     "Resources",
     "RiskEstimator",
@@ -36,7 +39,9 @@ __all__ = [
     "Table",
     "Trees",
     "WordRisk",
+    "english_lm",
     "english_ranks",
+    "resources",
     "story_features",
     "word_spans",
 ]
@@ -51,6 +56,22 @@ def english_ranks() -> dict[str, int]:
     return {w: k for k, w in reversed(list(enumerate(words)))}
 
 
+@lru_cache(maxsize=1)
+def english_lm() -> NgramLM:
+    """The package's English trigram model (``aligner/data/english-lm.npz``, ``models/build_english_lm.py``)."""
+    from ..files import data_file
+
+    return NgramLM.load(data_file(LM_FILE))
+
+
+def resources(lexicon: str | Path | None = None) -> Resources:
+    """What the features read: the project's lexical table (or ``lexicon``; ``$ALIGNER_LEXICON`` is honoured as
+    everywhere), the frequent-word ranks and the English trigram model."""
+    from ..alignment.bitext import load_lexicon
+
+    return Resources(load_lexicon(lexicon).table, english_ranks(), english_lm())
+
+
 @dataclass(frozen=True)
 class RiskEstimator:
     """A fitted ``RiskModel`` and the resources its features read."""
@@ -60,11 +81,8 @@ class RiskEstimator:
 
     @classmethod
     def load(cls, model: str | Path | None = None, *, lexicon: str | Path | None = None) -> RiskEstimator:
-        """The shipped model (or ``model``) with the project's lexical table (or ``lexicon``; ``$ALIGNER_LEXICON``
-        is honoured as everywhere)."""
-        from ..alignment.bitext import load_lexicon
-
-        return cls(RiskModel.load(model), Resources(load_lexicon(lexicon).table, english_ranks()))
+        """The shipped model (or ``model``) with the resources its features read (``resources``)."""
+        return cls(RiskModel.load(model), resources(lexicon))
 
     def features(
         self,

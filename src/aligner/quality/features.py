@@ -4,9 +4,10 @@ Pure functions over in-memory data (the lexical table and the frequent-word list
 at the edge). Every feature is case-insensitive, so that a lower-cased MT (LIG's Moses output, which the model was
 fitted on) and a cased one (a MarianMT model's) read alike. Groups, by the signal they need:
 
-- ``source`` (always): lengths, the lexical table in both directions (how much of the French the MT's words
-  translate, how much of the MT the French explains, an IBM-1 log-likelihood), French and rare words left in
-  the MT, figures, repetition, and the QA flags (their code and severity; ``capitalisation`` and
+- ``source`` (always): fluency (an English trigram model's log-probability of the MT's words, and how many of
+  their bigrams and trigrams English text never had), lengths, the lexical table in both directions (how much of
+  the French the MT's words translate, how much of the MT the French explains, an IBM-1 log-likelihood), French
+  and rare words left in the MT, figures, repetition, and the QA flags (their code and severity; ``capitalisation`` and
   ``end-punctuation`` are left out: they only see case, which a lower-cased MT loses everywhere);
 - ``reference``: chrF and TER of the MT against the bead's reference, their length ratio, the alignment's
   confidence;
@@ -30,6 +31,7 @@ from ..alignment.lexicon import strip_accents, tokens
 from ..qa.untranslated import FRENCH_ONLY
 from ..results import Flag, RunResult
 from ..scoring.metrics import pair_chrf
+from .fluency import NgramLM
 
 SIGNALS = ("source", "reference", "second-opinion", "glass-box")
 
@@ -54,11 +56,12 @@ FLAG_GROUPS = {
 
 @dataclass(frozen=True)
 class Resources:
-    """What the features look words up in: the lexical table ``lexicon[fr][en] = p(en|fr)`` and English word ranks
-    (0 = most frequent)."""
+    """What the features look words up in: the lexical table ``lexicon[fr][en] = p(en|fr)``, English word ranks
+    (0 = most frequent) and the English trigram model (``aligner.quality.fluency``)."""
 
     lexicon: Mapping[str, Mapping[str, float]]
     ranks: Mapping[str, int]
+    lm: NgramLM | None = None  # English trigram counts; without them the fluency features are missing (NaN)
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,26 @@ def _agreement(prefix: str, mt_units: Sequence[str], other: str, chrf: float) ->
     }, edited
 
 
+NAN = float("nan")
+Scored = Sequence[tuple[float, bool, bool]]  # NgramLM.score: per unit and the sentence's end
+
+
+def _fluency_features(scored: Sequence[Scored] | None) -> dict[str, float]:
+    """The bead's MT sentences under the English trigram model (NaN without one)."""
+    points = [p for s in scored or () for p in s]
+    if not points:
+        return dict.fromkeys(("lm_mean", "lm_min", "lm_q25", "lm_unseen2", "lm_unseen3"), NAN)
+    logprobs = sorted(lp for lp, _, _ in points)
+    n = len(points)
+    return {
+        "lm_mean": sum(logprobs) / n,
+        "lm_min": logprobs[0],
+        "lm_q25": logprobs[n // 4],
+        "lm_unseen2": sum(not s2 for _, s2, _ in points) / n,
+        "lm_unseen3": sum(not s3 for _, _, s3 in points) / n,
+    }
+
+
 def _glassbox_features(sentences: Sequence[GlassBoxSentence], mt: Sequence[str]) -> dict[str, float]:
     logprobs = [lp for s in sentences for lp in s.logprobs]
     others = [(h, alt) for s, h in zip(sentences, mt) for alt in s.nbest]
@@ -289,6 +312,8 @@ def story_features(
     mt = result.mt
     spans = tuple(tuple(word_spans(text)) for text in mt)
     units = [[text[a:b] for a, b in s] for text, s in zip(mt, spans)]
+    lm = resources.lm
+    fluency = [lm.score(u) for u in units] if lm is not None else None
     texts = result.all_texts()
     res = resources
     bead_rows: list[dict[str, float]] = []
@@ -307,6 +332,7 @@ def story_features(
         bead_units = [u for i in bead.left for u in units[i]]
         lex = _Lex.of(t.source, res.lexicon)
         row = _source_features(t.source, bead_units, result.flags[k], len(bead.left), res, lex)
+        row |= _fluency_features([fluency[i] for i in bead.left] if fluency is not None else None)
         ref_edited: list[bool] = []
         so_edited: list[bool] = []
         ref_units: set[str] = set()
@@ -354,6 +380,12 @@ def story_features(
                     "w_first": float(j == 0),
                     "w_last": float(j == len(sentence) - 1),
                     "w_repeat": float(_is_word(u) and lowered.count(lowered[j]) > 1),
+                    # the word after the two before it, and the next word (or the end) after this one
+                    "w_lm": fluency[i][j][0] if fluency is not None else NAN,
+                    "w_seen2": float(fluency[i][j][1]) if fluency is not None else NAN,
+                    "w_seen3": float(fluency[i][j][2]) if fluency is not None else NAN,
+                    "r_lm": fluency[i][j + 1][0] if fluency is not None else NAN,
+                    "r_seen2": float(fluency[i][j + 1][1]) if fluency is not None else NAN,
                     "b_risk": 0.0,
                     "b_lex_en_cov": row["lex_en_cov"],
                     "b_ibm1": row["ibm1"],
