@@ -422,6 +422,9 @@ def main() -> int:
     import numpy
     import sklearn
 
+    from aligner.files import data_file
+    from aligner.quality import LM_FILE
+
     lexicon = dataset.use_clean_lexicon()
     corpus = lig.load()
     log(f"corpus: {len(corpus.lines)} lines, {len(corpus.stories)} stories; training = lines 1–8,681 only")
@@ -477,6 +480,10 @@ def main() -> int:
             "lexicon": {
                 "file": "eval/quality/lexicon_heldout.py (no LIG, no newstest2009/2010, no newssyscomb2009)",
                 "sha256": hashlib.sha256(lexicon.read_bytes()).hexdigest(),
+            },
+            "english_lm": {
+                "file": "models/build_english_lm.py (no LIG, no newstest2009/2010, no newssyscomb2009)",
+                "sha256": hashlib.sha256(data_file(LM_FILE).read_bytes()).hexdigest(),
             },
             "selection": f"{FOLDS}-fold cross-validation grouped by story, inside lines 1-8,681",
             "libraries": {
