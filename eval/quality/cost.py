@@ -23,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,9 +46,19 @@ def main() -> int:
     stories = [s for s in corpus.stories if s.block == "newstest2009"][:STORIES]
     assert all(n in lig.TRAIN for s in stories for n in s.lines)
     parsed = [parse_story(dataset.story_json(corpus, s, reference=True), s.id) for s in stories]
+    from aligner.quality import english_lm
+
+    english_lm.cache_clear()
+    t0 = time.perf_counter()
+    english_lm()
+    lm_load = time.perf_counter() - t0
     estimator = RiskEstimator.load()
+    # the same model without the English trigram model: its fluency features are then missing (NaN), so this row
+    # measures what the fluency features cost, not a risk anyone should use
+    no_lm = RiskEstimator(estimator.model, replace(estimator.resources, lm=None))
     tiny = make_translator(model=str(lig.ROOT / "models" / "tiny-marian-fr-en"), beam=4)
     settings = {
+        "existing translations (Moses), no second opinion, fluency features off": (None, False, False),
         "existing translations (Moses), no second opinion": (None, False, False),
         "existing translations (Moses), --second-opinion Google": (None, True, False),
         "tiny MarianMT, CTranslate2 beam 4": (tiny, False, False),
@@ -70,7 +81,7 @@ def main() -> int:
                 other = None
                 if second:
                     other = FileTranslator({corpus.lines[n].fr: corpus.lines[n].google for n in s.lines}, name="google")
-                options = RiskOptions(estimator, other, glassbox=glass)
+                options = RiskOptions(no_lm if "fluency features off" in name else estimator, other, glassbox=glass)
                 t0 = time.perf_counter()
                 result = run_story(story.source, translator, story.reference)
                 t1 = time.perf_counter()
@@ -87,6 +98,11 @@ def main() -> int:
     words = sum(corpus.lines[n].mt_words for s in stories for n in s.lines)
     pieces = round(1.3 * words)  # SentencePiece pieces per English word on news, roughly
     decode = pieces / 413.0  # opus-mt-fr-en's architecture, beam 4, end to end on this machine (eval/speed/results.md)
+    print(
+        f"\nLoading the English trigram model of the fluency features (`english-lm.npz`, 0.86 M trigrams) takes "
+        f"{lm_load:.2f} s, once per process (a batch worker loads it once); the first two rows, measured side by "
+        "side, give what scoring every MT word with it adds to each story."
+    )
     print(
         "\nThe second opinion's own translation is not counted for existing translations (a file lookup); with "
         "`--second-opinion-model` it costs a second decoding of the story, as much as the first."
