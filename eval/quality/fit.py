@@ -1,6 +1,6 @@
 """Fit the risk model on LIG lines 1–8,681 ONLY and write src/aligner/data/risk-model.json.gz.
 
-    pip install scikit-learn && python eval/quality/fit.py        # ≈10 min on 2 cores; features cached
+    pip install scikit-learn && python eval/quality/fit.py        # ≈25 min on 2 cores (2 min of it features, cached)
 
 Held-out rule: LIG lines 8,682–10,881 (the newstest2010 block, which holds the 881-line word-level test split) are
 never read here: no training, no tuning, no feature or threshold choice on them. Every choice below (hyper-parameters
