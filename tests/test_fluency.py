@@ -4,6 +4,7 @@ features it gives a bead and its words. Each test names the mutation it catches.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -40,18 +41,34 @@ def p(lm: NgramLM, a: str, b: str, w: str) -> float:
 
 @pytest.mark.parametrize(("a", "b"), [("the", "cat"), ("cat", "sleeps"), ("on", "the"), ("dog", "cat"), ("zz", "yy")])
 def test_every_context_gives_a_distribution_that_sums_to_one(small: NgramLM, a: str, b: str) -> None:
-    # mutation: the back-off weight without the discount (D · types / count), the unigram without its uniform share,
-    # or continuation counts read from the wrong column: the sum is then not 1
-    candidates = [w for w in small.vocab] + ["never-seen-word"]
+    # mutation: the back-off weight without the discount (D · types / count), or the unigram without its uniform
+    # share: the sum is then not 1
+    candidates = [*small.vocab, "never-seen-word"]
     assert sum(p(small, a, b, w) for w in candidates) == pytest.approx(1.0, abs=1e-9)
 
 
+# Counted by hand from CORPUS: 12 words with <s> and </s> (ids 0-11, 13 with the unknown word), 19 bigram types.
+SIZE, BIGRAM_TYPES = 13, 19
+
+
+def test_an_unknown_context_falls_back_to_kneser_ney_unigrams(small: NgramLM) -> None:
+    # p(w) = 0.9 · (distinct words before w) / (bigram types) + 0.1 / 13; "cat" follows only "the", "sleeps" follows
+    # "cat" and "dog"
+    # mutation: continuation counts keyed on the word after instead of the word before ("cat" is followed by three
+    # words), or raw frequencies instead of continuation counts ("cat" occurs four times)
+    assert p(small, "zz", "yy", "cat") == pytest.approx(0.9 * 1 / BIGRAM_TYPES + 0.1 / SIZE, rel=1e-12)
+    assert p(small, "zz", "yy", "sleeps") == pytest.approx(0.9 * 2 / BIGRAM_TYPES + 0.1 / SIZE, rel=1e-12)
+
+
 def test_counts_are_exact_and_discounted(small: NgramLM) -> None:
-    # "the cat" is followed by "sleeps" twice and "eats" once (and "food" never): interpolated absolute discounting
-    # gives (2 - D) / 3 plus a back-off share; a seen trigram outranks an unseen one in the same context
-    seen = p(small, "the", "cat", "sleeps")
-    assert seen > (2 - DISCOUNT) / 3
-    assert seen > p(small, "the", "cat", "eats") > p(small, "the", "cat", "mat")
+    # "the cat" is followed 4 times by 3 words ("sleeps" twice, "eats", "food"), and so is "cat":
+    # p(sleeps | the cat) = (2 - D) / 4 + D · 3/4 · p(sleeps | cat), p(sleeps | cat) = (2 - D) / 4 + D · 3/4 · p(sleeps)
+    # mutation: contexts counted by their types instead of their occurrences, or the discount applied twice
+    d = DISCOUNT
+    p1 = 0.9 * 2 / BIGRAM_TYPES + 0.1 / SIZE
+    p2 = (2 - d) / 4 + d * 3 / 4 * p1
+    assert p(small, "the", "cat", "sleeps") == pytest.approx((2 - d) / 4 + d * 3 / 4 * p2, rel=1e-12)
+    assert p(small, "the", "cat", "sleeps") > p(small, "the", "cat", "eats") > p(small, "the", "cat", "mat")
     # mutation: trigram keys built in another order (c, b, a): "cat the" was never seen, "the cat" was
     scored = small.score(["the", "cat", "sleeps"])
     # <s> the, the cat, cat sleeps: seen; sleeps </s>: never (the corpus always has "." before the end)
@@ -77,6 +94,21 @@ def test_a_saved_model_loads_the_same(small: NgramLM, tmp_path: Path) -> None:
         assert again.score(sentence) == small.score(sentence)
 
 
+def test_large_counts_survive_the_file(tmp_path: Path) -> None:
+    # mutation: counts saved as 16-bit integers (70,000 wraps to 4,464)
+    lm = NgramLM.train([["yes"]] * 70_000 + [["no"]])
+    lm.save(tmp_path / "big.npz")
+    again = NgramLM.load(tmp_path / "big.npz")
+    assert sorted(again.counts.tolist()) == sorted(lm.counts.tolist()) and max(lm.counts) == 70_000
+    assert again.score(["yes"]) == lm.score(["yes"])
+
+
+def test_a_model_needs_sentences() -> None:
+    # mutation: an empty model accepted, then failing on its first lookup with an index error
+    with pytest.raises(ValueError, match="at least one sentence"):
+        NgramLM.train([])
+
+
 def test_the_shipped_model_read_no_lig_line_and_no_evaluated_newstest() -> None:
     # mutation: the builder's exclusions dropped: the risk model's fluency features would have read the post-edits
     # of the lines it is fitted and measured on
@@ -84,6 +116,8 @@ def test_the_shipped_model_read_no_lig_line_and_no_evaluated_newstest() -> None:
     files = [f["file"] for f in meta["files"]]
     assert files and not [f for f in files if "lig" in f or "newstest2009" in f or "newstest2010" in f]
     assert not [f for f in files if "syscomb" in f or "transread" in f]
+    # the provenance is that of the shipped file, not of an older build
+    assert hashlib.sha256(data_file("english-lm.npz").read_bytes()).hexdigest() == meta["sha256"]
     lm = english_lm()
     assert len(lm) == meta["trigrams"] and len(lm.vocab) == meta["vocabulary"]
 

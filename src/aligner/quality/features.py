@@ -1,8 +1,8 @@
 """What the risk model reads: features of every bead and of every MT word of a run, from the texts the run holds.
 
-Pure functions over in-memory data (the lexical table and the frequent-word list come in a ``Resources``, loaded
-at the edge). Every feature is case-insensitive, so that a lower-cased MT (LIG's Moses output, which the model was
-fitted on) and a cased one (a MarianMT model's) read alike. Groups, by the signal they need:
+Pure functions over in-memory data (the lexical table, the frequent-word list and the English trigram model come in
+a ``Resources``, loaded at the edge). Every feature is case-insensitive, so that a lower-cased MT (LIG's Moses
+output, which the model was fitted on) and a cased one (a MarianMT model's) read alike. Groups, by the signal they need:
 
 - ``source`` (always): fluency (an English trigram model's log-probability of the MT's words, and how many of
   their bigrams and trigrams English text never had), lengths, the lexical table in both directions (how much of

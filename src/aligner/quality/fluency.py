@@ -10,8 +10,8 @@ with Kneser–Ney continuation counts for unigrams, derived from the trigram cou
 Written by hand, not with KenLM or NLTK: KenLM ships no wheels (its ``pip install`` compiles C++) and estimating a
 model needs its ``lmplz`` binary (Boost, CMake), which a user's install has no way to build; ``nltk.lm`` scores a
 word about a thousand times slower than these numpy lookups and would pull NLTK in for one feature. What is needed
-here is small: exact counts of 0.86 M trigrams held as sorted integer keys (10 MB in memory, looked up with
-``numpy.searchsorted``) and three interpolation lines.
+here is small: exact counts of 0.86 M trigrams held as sorted integer keys (about 31 MB in memory with the
+bigram and context tables derived from them, looked up with ``numpy.searchsorted``) and three interpolation lines.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ def _lookup(table: tuple[Any, ...], keys: Any) -> list[Any]:
     import numpy as np
 
     sorted_keys = table[0]
+    if not len(sorted_keys):
+        return [np.zeros(len(keys), np.int64) for _ in table[1:]]
     at = np.searchsorted(sorted_keys, keys)
     at_c = np.minimum(at, len(sorted_keys) - 1)
-    found = (at < len(sorted_keys)) & (sorted_keys[at_c] == keys) if len(sorted_keys) else np.zeros(len(keys), bool)
+    found = (at < len(sorted_keys)) & (sorted_keys[at_c] == keys)
     return [np.where(found, col[at_c], 0) for col in table[1:]]
 
 
@@ -65,6 +67,10 @@ class NgramLM:
 
         vocab = tuple(vocab)
         size = len(vocab) + 1
+        if BOS not in vocab or EOS not in vocab or not len(keys):
+            raise ValueError("a trigram model needs at least one sentence")
+        if size**3 >= 2**63:  # the keys would overflow int64 (about 2 M words)
+            raise ValueError(f"a vocabulary of {len(vocab)} words is too large for 64-bit trigram keys")
         keys = np.asarray(keys, np.int64)
         counts = np.asarray(counts, np.int64)
         order = np.argsort(keys)
