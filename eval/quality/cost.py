@@ -58,11 +58,11 @@ def main() -> int:
     no_lm = RiskEstimator(estimator.model, replace(estimator.resources, lm=None))
     tiny = make_translator(model=str(lig.ROOT / "models" / "tiny-marian-fr-en"), beam=4)
     settings = {
-        "existing translations (Moses), no second opinion, fluency features off": (None, False, False),
-        "existing translations (Moses), no second opinion": (None, False, False),
-        "existing translations (Moses), --second-opinion Google": (None, True, False),
-        "tiny MarianMT, CTranslate2 beam 4": (tiny, False, False),
-        "tiny MarianMT, CTranslate2 beam 4, --glass-box": (tiny, False, True),
+        "existing translations (Moses), no second opinion, fluency features off": (None, False, False, no_lm),
+        "existing translations (Moses), no second opinion": (None, False, False, estimator),
+        "existing translations (Moses), --second-opinion Google": (None, True, False, estimator),
+        "tiny MarianMT, CTranslate2 beam 4": (tiny, False, False, estimator),
+        "tiny MarianMT, CTranslate2 beam 4, --glass-box": (tiny, False, True, estimator),
     }
     print("# Cost of the risk estimate per story\n")
     print(
@@ -72,7 +72,7 @@ def main() -> int:
     )
     print("| setting | run without risk | risk | risk share of the run | median share per story |")
     print("|---|---:|---:|---:|---:|")
-    for name, (model, second, glass) in settings.items():
+    for name, (model, second, glass, risk) in settings.items():
         for attempt in range(2):
             base_t, risk_t, shares = 0.0, 0.0, []
             for s, story in zip(stories, parsed):
@@ -81,7 +81,7 @@ def main() -> int:
                 other = None
                 if second:
                     other = FileTranslator({corpus.lines[n].fr: corpus.lines[n].google for n in s.lines}, name="google")
-                options = RiskOptions(no_lm if "fluency features off" in name else estimator, other, glassbox=glass)
+                options = RiskOptions(risk, other, glassbox=glass)
                 t0 = time.perf_counter()
                 result = run_story(story.source, translator, story.reference)
                 t1 = time.perf_counter()

@@ -309,7 +309,8 @@ def report(r: dict[str, Any]) -> str:
         verdict("`--second-opinion` Google (with the reference)", c["reference + Google"]["risk"]["caught@20"], 0.31),
         "",
         "**Which features.** Every figure on this page was measured with the source, fluency (English trigram "
-        "model), lexical-table, length, QA-flag, reference and second-opinion features. None used the glass-box features (the MT model's own "
+        "model), lexical-table, length, QA-flag, reference and second-opinion features. None used the glass-box "
+        "features (the MT model's own "
         "log-probabilities and n-best agreement): LIG's MT comes from Moses, which the tool cannot score, and the "
         "shipped model has no sub-model that reads them.",
         "",

@@ -363,6 +363,8 @@ def story_features(
         for i in bead.left:
             sentence = units[i]
             explained = [lex.explains(u) if _is_word(u) else (0.0, 0.0, False, False) for u in sentence]
+            # per unit and then the end of the sentence; NaN everywhere without a language model
+            scored = fluency[i] if fluency is not None else [(NAN, NAN, NAN)] * (len(sentence) + 1)
             lowered = [u.lower() for u in sentence]
             for j, u in enumerate(sentence):
                 best, total, ident, cog = explained[j]
@@ -381,11 +383,11 @@ def story_features(
                     "w_last": float(j == len(sentence) - 1),
                     "w_repeat": float(_is_word(u) and lowered.count(lowered[j]) > 1),
                     # the word after the two before it, and the next word (or the end) after this one
-                    "w_lm": fluency[i][j][0] if fluency is not None else NAN,
-                    "w_seen2": float(fluency[i][j][1]) if fluency is not None else NAN,
-                    "w_seen3": float(fluency[i][j][2]) if fluency is not None else NAN,
-                    "r_lm": fluency[i][j + 1][0] if fluency is not None else NAN,
-                    "r_seen2": float(fluency[i][j + 1][1]) if fluency is not None else NAN,
+                    "w_lm": scored[j][0],
+                    "w_seen2": float(scored[j][1]),
+                    "w_seen3": float(scored[j][2]),
+                    "r_lm": scored[j + 1][0],
+                    "r_seen2": float(scored[j + 1][1]),
                     "b_risk": 0.0,
                     "b_lex_en_cov": row["lex_en_cov"],
                     "b_ibm1": row["ibm1"],

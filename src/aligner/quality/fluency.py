@@ -40,9 +40,7 @@ def _lookup(table: tuple[Any, ...], keys: Any) -> list[Any]:
     """The columns of ``table`` (its sorted keys first) at ``keys``; 0 where a key is absent."""
     import numpy as np
 
-    sorted_keys = table[0]
-    if not len(sorted_keys):
-        return [np.zeros(len(keys), np.int64) for _ in table[1:]]
+    sorted_keys = table[0]  # never empty: a model has at least one sentence
     at = np.searchsorted(sorted_keys, keys)
     at_c = np.minimum(at, len(sorted_keys) - 1)
     found = (at < len(sorted_keys)) & (sorted_keys[at_c] == keys)
@@ -60,6 +58,7 @@ class NgramLM:
     counts: Any
     ids: dict[str, int]
     tables: dict[str, tuple[Any, ...]]
+    bigram_types: int  # the denominator of the Kneser-Ney unigrams
 
     @classmethod
     def from_counts(cls, vocab: Sequence[str], keys: Any, counts: Any) -> NgramLM:
@@ -89,7 +88,7 @@ class NgramLM:
             "cont": (followers, continuation),
         }
         ids = {w: k for k, w in enumerate(vocab)}
-        return cls(vocab, keys, counts, ids, tables | {"total": (np.asarray([len(bigrams)]),)})
+        return cls(vocab, keys, counts, ids, tables, len(bigrams))
 
     @classmethod
     def train(cls, sentences: Iterable[Sequence[str]]) -> NgramLM:
@@ -144,7 +143,7 @@ class NgramLM:
         )
         a, b, c = t[:-2], t[1:-1], t[2:]
         (cont,) = _lookup(self.tables["cont"], c)
-        p1 = (1 - UNIFORM) * cont / self.tables["total"][0][0] + UNIFORM / size
+        p1 = (1 - UNIFORM) * cont / self.bigram_types + UNIFORM / size
         (c2,) = _lookup(self.tables["bi"], b * size + c)
         ctx1, types1 = _lookup(self.tables["ctx1"], b)
         with np.errstate(divide="ignore", invalid="ignore"):
