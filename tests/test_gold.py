@@ -247,5 +247,9 @@ def test_results_table(gold: Path) -> None:
     assert lines[2].startswith("| A | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | ")
     assert lines[3].startswith("| B † | 1.000 | 0.500 | 0.667 | 1.000 | 0.500 | 0.667 | ")  # tuning book marked
     assert lines[4].startswith("| **micro, 2 books** | 1.000 | 0.667 | 0.800 | 1.000 | 0.667 | 0.800 | ")
-    assert len(lines) == 5
+    # the books not tuned on alone: A only, all 1 (B's miss must not leak into it)
+    assert lines[5].startswith("| **micro, 1 book not tuned on** | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | ")
+    assert len(lines) == 6
     assert all(line.count("|") == 9 for line in lines)  # every row has the header's 8 columns
+    untuned = evaluate_aligner(books, lambda book: Alignment((Bead((0,), (0,), 1.0),), "first"))
+    assert len(results_table(untuned).splitlines()) == 5  # nothing tuned on: no second micro row

@@ -24,6 +24,17 @@ import time
 from pathlib import Path
 
 
+def cpu_name() -> str:
+    """The CPU's model name (speed figures are only comparable on one CPU)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def build(data: Path, n: int) -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     txt = data / "wmt-newstest-fren" / "txt"
     fr_all: list[str] = []
@@ -99,7 +110,7 @@ def main() -> int:
     (args.workdir / "fr.txt").write_text("\n".join(fr), encoding="utf-8")
     (args.workdir / "en.txt").write_text("\n".join(en), encoding="utf-8")
     (args.workdir / "gold.json").write_text(json.dumps(gold), encoding="utf-8")
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = f"{cpu_name()} ({platform.machine()}), {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"{len(fr):,} French × {len(en):,} English sentences ({len(gold):,} gold beads), {machine}.\n")
     print("| method | seconds | peak RSS (MB) | strict F1 | lax F1 |\n|---|---|---|---|---|")
     for method, label in (("length", "baseline: Gale–Church, length only (`align_length`)"),

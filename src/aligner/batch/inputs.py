@@ -69,14 +69,17 @@ def _id_of_uri(uri: str) -> str:
 
 
 def iter_stories(path: str | Path) -> Iterator[StoryItem]:
-    """Stories from a JSONL file (``-``: standard input), or from a folder of ``NAME.txt`` with optional
-    ``NAME.en.txt`` references, in input order."""
+    """Stories from a JSONL file (``-``: standard input), or from a folder of ``NAME.txt`` stories and ``NAME.json``
+    / ``NAME.xml`` news items with optional ``NAME.en.*`` references, in input order."""
     p = Path(path)
     if is_stdio(p) or p.is_file():
         yield from _jsonl(p)
         return
     if not p.exists():
-        raise InputError(f"{p}: no such file or folder; give a folder of .txt stories or a .jsonl file (- for stdin)")
+        raise InputError(
+            f"{p}: no such file or folder; give a folder of stories (NAME.txt) or news items (NAME.json, NAME.xml), "
+            "or a .jsonl file (- for stdin)"
+        )
     found = False
     for f in _story_files(p):
         found = True

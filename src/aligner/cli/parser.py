@@ -196,8 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="review database (default: the run's or its batch's review.sqlite)")
     p.add_argument("-o", "--out", type=Path, required=True, help="output file (- for standard output)")
 
-    p = sub.add_parser("batch", help="run many stories (folder of .txt or a .jsonl), resumable")
-    p.add_argument("stories", type=Path, help="folder of NAME.txt (+ NAME.en.txt references) or a JSONL file")
+    p = sub.add_parser(
+        "batch", help="run many stories (a folder of .txt stories or news items, or a .jsonl), resumable"
+    )
+    p.add_argument(
+        "stories",
+        type=Path,
+        help="a folder of stories and news items (NAME.txt, NAME.json, NAME.xml; references NAME.en.*) or a JSONL file",
+    )
     p.add_argument("-o", "--out", type=Path, required=True)
     p.add_argument(
         "--workers",

@@ -159,9 +159,19 @@ def _row(name: str, s: AlignScores, extra: str = "") -> str:
 
 
 def results_table(evaluation: AlignmentEvaluation) -> str:
-    """Markdown: one row per book (tuning books marked †), then the micro average over all of them."""
+    """Markdown: one row per book (tuning books marked †), then the micro average over all of them, and, when some
+    books were tuned on, over the others alone (the figure that says how the costs do on books they never saw)."""
     books, tuned_on = evaluation.books, evaluation.tuned_on
     head = "| book | P strict | R strict | F1 strict | P lax | R lax | F1 lax | seconds |\n" + "|---" * 8 + "|"
     rows = [_row(r.book + (" †" if r.book in tuned_on else ""), r.scores, f" {r.seconds:.2f} |") for r in books]
     rows.append(_row(f"**micro, {len(books)} books**", evaluation.micro, f" {sum(r.seconds for r in books):.2f} |"))
+    held_out = [r for r in books if r.book not in tuned_on]
+    if tuned_on and held_out:
+        unseen = AlignScores(
+            sum((r.scores.precision_counts for r in held_out), Counts()),
+            sum((r.scores.recall_counts for r in held_out), Counts()),
+        )
+        seconds = sum(r.seconds for r in held_out)
+        name = f"**micro, {len(held_out)} book{'s' if len(held_out) > 1 else ''} not tuned on**"
+        rows.append(_row(name, unseen, f" {seconds:.2f} |"))
     return head + "\n" + "\n".join(rows) + "\n"
