@@ -1,0 +1,121 @@
+"""The figures behind the README's "known weak spot: very short beads", from the training lines only.
+
+    python eval/quality/short_beads.py > eval/quality/short-beads.md      # ≈3 min (features cached by fit.py)
+
+Reads LIG lines 1–8,681 only (the held-out lines 8,682–10,881 are not read). Per training line: its Moses tokens.
+In the newstest2009 block (the training lines with a WMT reference, one bead per sentence as ``fit.py`` sees them):
+the share of words the post-editors changed in beads under 5 MT words and in beads whose MT equals the reference
+word for word (lower-cased, Moses-tokenised both), and the cross-validated risk the shipped reference model's
+settings give them (``fit.cv_bead`` with the chosen settings of ``cv.json``: the same folds, the same synthetic and
+news-commentary rows as the fit). Last, the shipped model's risk of the seed story's header as a one-bead run whose
+MT and reference are both "WHAT TO KNOW:".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dataset
+import fit
+import lig
+
+HERE = Path(__file__).resolve().parent
+
+
+def header_risk() -> float:
+    """The shipped model on the seed's header translated exactly as the reference has it."""
+    from aligner.alignment.beads import Alignment, Bead
+    from aligner.quality import RiskEstimator
+    from aligner.reading.reader import parse_text
+    from aligner.results import RunResult
+    from aligner.signature import Signature
+    from aligner.translation import Translation
+
+    src = parse_text("CE QU’IL FAUT SAVOIR:", doc_id="s", presegmented=True)
+    ref = parse_text("WHAT TO KNOW:", doc_id="s", lang="en", presegmented=True)
+    run = RunResult(
+        src,
+        (Translation("WHAT TO KNOW:"),),
+        ref,
+        Alignment((Bead((0,), (0,), 0.9),), "bitext"),
+        None,
+        Signature(model="hand", align="bitext"),
+        ((),),
+    )
+    return RiskEstimator.load().assess(run).risk[0]
+
+
+def main() -> int:
+    from sacremoses import MosesTokenizer
+
+    dataset.use_clean_lexicon()
+    corpus = lig.load()
+    train = [corpus.lines[n] for n in lig.TRAIN]
+    tokens = [ln.mt_words for ln in train]
+    short_lines = sum(t <= 4 for t in tokens)
+
+    signals = ("source", "reference")
+    chosen = next(
+        r["bead"]["chosen"]
+        for r in json.loads((HERE / "cv.json").read_text())["reports"]
+        if tuple(r["signals"]) == signals
+    )
+    stories = fit.training_stories(corpus, reference=True)
+    broken = dataset.add_synthetic(corpus, fit.training_stories(corpus, reference=False))
+    rows = dataset.rows_for(corpus, stories, reference=True, seconds=("none",), tag="train")["none"]
+    fake = [s for s in broken if s.reference]
+    syn = dataset.rows_for(corpus, fake, reference=True, seconds=("none",), tag="synth")["none"]
+    plain = dataset.rows_for(
+        corpus, fit.training_stories(corpus, reference=False), reference=False, seconds=("none",), tag="train"
+    )["none"]
+    extra = fit.widen(fit.keep_stories(plain, "nc-"), rows.bead_names)
+    syn_from, _ = fit.made_from(syn)
+    oof = fit.cv_bead(rows, chosen, extra, fit.widen(syn, rows.bead_names), syn_from)
+    assert all(n in lig.TRAIN for lines in rows.bead_lines for n in lines)
+
+    tok = MosesTokenizer(lang="en")
+
+    def same(lines: tuple[int, ...]) -> bool:
+        mt = " ".join(corpus.lines[n].mt_tok for n in lines).split()
+        ref = " ".join(" ".join(tok.tokenize(corpus.lines[n].ref.lower(), escape=False)) for n in lines).split()
+        return bool(mt) and mt == ref
+
+    def group(keep: list[int]) -> tuple[int, float, float]:
+        edits = sum(rows.bead_edits[k] for k in keep)
+        words = sum(rows.bead_words[k] for k in keep)
+        return len(keep), edits / max(words, 1), sum(float(oof[k]) for k in keep) / max(len(keep), 1)
+
+    beads = [k for k in range(len(rows.bead_x)) if rows.bead_words[k] > 0]
+    everything = group(beads)
+    short = group([k for k in beads if rows.bead_words[k] < 5])
+    exact = group([k for k in beads if same(rows.bead_lines[k])])
+    print("# Very short beads: the figures behind the README's weak spot\n")
+    print("Made by `python eval/quality/short_beads.py` from LIG lines 1–8,681 only (no held-out line read).\n")
+    print(
+        f"- training lines: {len(train):,}, {sum(tokens) / len(tokens):.1f} Moses tokens of MT on average; "
+        f"{short_lines} have 4 or fewer"
+    )
+    print(
+        f"- newstest2009 block, {everything[0]:,} beads with MT words: {100 * everything[1]:.1f} % of the words "
+        f"changed; cross-validated risk (settings {chosen}) {everything[2]:.2f} on average"
+    )
+    print(
+        f"- beads under 5 MT words: {short[0]}, {100 * short[1]:.1f} % of their words changed, cross-validated "
+        f"risk {short[2]:.2f} on average"
+    )
+    print(
+        f"- beads whose MT equals the reference word for word: {exact[0]}, {100 * exact[1]:.1f} % of their words "
+        f"changed, cross-validated risk {exact[2]:.2f} on average"
+    )
+    print(f'- the shipped model on the seed\'s header, MT = reference = "WHAT TO KNOW:": risk {header_risk():.2f}')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
