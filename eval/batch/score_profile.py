@@ -27,6 +27,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # eval/: machine.py, shared by the benchmarks
+
+from machine import cpu_name
+
 ROOT = Path(__file__).resolve().parents[2]
 STORIES, LINES = 100, 20
 METHODS = ("old", "summed", "new")
@@ -173,16 +177,6 @@ def measure(method: str, data: Path) -> dict[str, Any]:
     return result
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -196,7 +190,7 @@ def main() -> None:
 
     import sacrebleu
 
-    cpu = cpu_model()
+    cpu = cpu_name()
     print(f"CPU: {cpu}", flush=True)
     runs: dict[str, list[dict[str, Any]]] = {m: [] for m in METHODS}
     for k in range(args.runs):

@@ -45,6 +45,10 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # eval/: machine.py, shared by the benchmarks
+
+from machine import cpu_name
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
@@ -197,16 +201,6 @@ def write_tsv(path: Path, rows: Iterator[dict[str, str]]) -> int:
             writer.writerow(row)
             n += 1
     return n
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def percent(hits: int, n: int) -> str:

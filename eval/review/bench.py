@@ -28,16 +28,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # eval/: machine.py, shared by the benchmarks
+
+from machine import cpu_name
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "lig-postedit-fren"
 ALIGNER = [sys.executable, "-m", "aligner.cli"]
-
-
-def cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def make_run(tmp: Path, lines: int) -> Path:
@@ -168,7 +165,7 @@ def main() -> None:
     )
     text = f"""# `aligner review` benchmark
 
-Made by `python eval/review/bench.py --seconds {args.seconds:g} --clients {args.clients}` on {cpu()}
+Made by `python eval/review/bench.py --seconds {args.seconds:g} --clients {args.clients}` on {cpu_name()}
 ({platform.machine()}, {len(__import__("os").sched_getaffinity(0))} cores), server and clients on the same
 machine over loopback; one uvicorn worker, SQLite in WAL mode.
 
