@@ -9,6 +9,7 @@ Each test names the mutation it catches."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ def queue_rows(page: Any) -> list[tuple[str, int, float]]:
 def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky_batch: Path) -> None:
     # mutations: the queue sorted by story or by bead; confirmed beads kept in it; the index not sortable by risk
     with running(risky_batch) as (url, review), chromium() as p:
+        from playwright.sync_api import expect  # locators, not evaluated strings: the page's CSP forbids eval
+
         browser = launch(p)
         page = browser.new_page()
         errors: list[str] = []
@@ -104,9 +107,16 @@ def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky
         story, bead, _ = queue[0]
         page.locator("table.queue tbody tr").first.locator("a").click()
         page.wait_for_url(f"**/story/{story}#bead-{bead}")
+        # the linked bead is selected and in sight, not under the sticky bar (the browser's own jump puts it there)
+        expect(page.locator(f"#bead-{bead}")).to_have_class(re.compile(r"\bcurrent\b"))
+        top, bar, height = page.evaluate(
+            f"() => [document.getElementById('bead-{bead}').getBoundingClientRect().top,"
+            " document.querySelector('.bar').getBoundingClientRect().bottom, window.innerHeight]"
+        )
+        assert bar <= top < height
         page.locator(f"#bead-{bead} td.id").click()
         page.keyboard.press("Control+Enter")
-        page.wait_for_function("document.getElementById('saved-state').textContent === 'all saved'")
+        expect(page.locator("#saved-state")).to_have_text("all saved", timeout=10_000)
         page.goto(url)
         after = queue_rows(page)
         assert (story, bead) not in {(s, b) for s, b, _ in after}

@@ -87,6 +87,14 @@
     var row = ev.target.closest ? ev.target.closest("tr.bead") : null;
     if (row && !row.classList.contains("current")) { select(row); }
   });
+  // a link to one bead (the desk queue's, a shared URL): select it, in the middle of the window, not under the bar;
+  // on "load", once every script of the page (the review's editor) listens for the selection
+  function fromHash() {
+    var row = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    if (row && isBead(row) && body.contains(row) && !row.classList.contains("hidden")) { select(row); }
+  }
   window.alignerReport = { apply: apply, go: go, select: select, current: current, shown: shown };
   apply();
+  window.addEventListener("load", fromHash);
+  window.addEventListener("hashchange", fromHash);
 })();
