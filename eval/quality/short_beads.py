@@ -2,7 +2,8 @@
 
     python eval/quality/short_beads.py > eval/quality/short-beads.md      # ≈3 min (features cached by fit.py)
 
-Uses LIG lines 1–8,681 only (the held-out lines 8,682–10,881 are loaded with the corpus, never used). Per training line: its Moses tokens.
+Uses LIG lines 1–8,681 only (the held-out lines 8,682–10,881 are loaded with the corpus, never used). Per
+training line: its Moses tokens.
 In the newstest2009 block (the training lines with a WMT reference, one bead per sentence as ``fit.py`` sees them):
 the share of words the post-editors changed in beads under 5 MT words and in beads whose MT equals the reference
 word for word (lower-cased, Moses-tokenised both), and the cross-validated risk the shipped reference model's
