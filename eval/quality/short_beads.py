@@ -1,6 +1,6 @@
 """The figures behind the README's "known weak spot: very short beads", from the training lines only.
 
-    python eval/quality/short_beads.py > eval/quality/short-beads.md      # ≈3 min (features cached by fit.py)
+    python eval/quality/short_beads.py > eval/quality/short-beads.md      # ≈40 s with the features fit.py cached
 
 Uses LIG lines 1–8,681 only (the held-out lines 8,682–10,881 are loaded with the corpus, never used). Per
 training line: its Moses tokens.
