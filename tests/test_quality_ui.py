@@ -64,6 +64,20 @@ def queue_rows(page: Any) -> list[tuple[str, int, float]]:
     return out
 
 
+def check_quotes(page: Any, batch: Path, queue: list[tuple[str, int, float]]) -> None:
+    """Each queued bead quotes its own MT: the whole of it on hover, its first 90 characters in the cell."""
+    # mutations: the quote taken from the wrong bead (an off-by-one, the source's text) or from another story
+    cells = page.locator("table.queue tbody td.quote")
+    assert cells.count() == len(queue)
+    for k, (story, bead, _) in enumerate(queue):
+        result = read_run(batch / "stories" / story)
+        mt = " ".join(" ".join(result.mt[i] for i in result.beads[bead].left).split())
+        cell = cells.nth(k)
+        assert cell.get_attribute("title") == mt
+        shown = cell.inner_text()
+        assert shown == mt or (shown.endswith("…") and len(shown) <= 90 and mt.startswith(shown[:-1]))
+
+
 @needs_shared
 def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky_batch: Path) -> None:
     # mutations: the queue sorted by story or by bead; confirmed beads kept in it; the index not sortable by risk
@@ -90,6 +104,7 @@ def test_the_desk_queue_is_the_riskiest_beads_and_confirmed_beads_leave_it(risky
         inside = {(s, b) for s, b, _ in queue}
         outside = [q.risk[k] for s, q in risks.items() if q for k in range(len(q.risk)) if (s, k) not in inside]
         assert max(outside) <= lowest + 0.005
+        check_quotes(page, risky_batch, queue)
         # the stories' index sorts by risk, riskiest first, on a click
         page.locator("table.stories th", has_text="risk").click()
         shown = page.locator("table.stories tbody tr td:nth-child(3)").evaluate_all(
@@ -158,7 +173,8 @@ def test_the_story_page_sorts_by_risk_and_word_highlights_switch_off(risky_batch
 
 @needs_shared
 def test_the_static_batch_index_has_the_queue_and_sorts(risky_batch: Path) -> None:
-    # mutations: the batch's index.html written without the queue, or its sorting script blocked by the page's CSP
+    # mutations: the batch's index.html written without the queue (or without its quotes), or its sorting script
+    # blocked by the page's CSP
     index = (risky_batch / "index.html").resolve()
     with chromium() as p:
         browser = launch(p)
@@ -174,6 +190,7 @@ def test_the_static_batch_index_has_the_queue_and_sorts(risky_batch: Path) -> No
             page.locator("table.queue a").first.get_attribute("href")
             == f"stories/{queue[0][0]}/report.html#bead-{queue[0][1]}"
         )
+        check_quotes(page, risky_batch, queue)
         page.locator("table.stories th", has_text="flags").click()
         counts = page.locator("table.stories tbody tr td:nth-child(7)").evaluate_all(
             "cells => cells.map(c => parseFloat(c.dataset.v))"

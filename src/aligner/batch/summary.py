@@ -13,7 +13,8 @@ from typing import Any
 
 from ..files import atomic_file
 from ..results import StorySummary
-from ..results.report import asset, desk_queue, index_rows, queue_view, render_stream, static_page
+from ..results.report import asset, bead_mt, desk_queue, index_rows, queue_view, render_stream, static_page
+from ..results.rundir import read_run, story_dir
 
 _STORY_LINK = "stories/{id}/report.html"  # index_rows' default: a story's page beside the index
 
@@ -62,7 +63,11 @@ class OrderedSummary:
                     fh.write((StorySummary.from_json(row).tsv_row() + "\n").encode("utf-8"))
             with atomic_file(self.out / "index.html") as fh:
                 rows = (r for row in self._lines() for r in index_rows([StorySummary.from_json(row)]))
-                queue = queue_view(*desk_queue(StorySummary.from_json(row) for row in self._lines()), _STORY_LINK)
+                queue = queue_view(
+                    *desk_queue(StorySummary.from_json(row) for row in self._lines()),
+                    _STORY_LINK,
+                    mt=lambda story: bead_mt(read_run(story_dir(self.out, story))),
+                )
                 page = static_page("aligner batch", asset("index.js"))
                 for chunk in render_stream("index.html", page=page, stories=rows, count=self.rows, live=False,
                                            queue=queue):  # fmt: skip

@@ -18,7 +18,7 @@ import base64
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -501,8 +501,39 @@ def render_index(title: str, stories: Sequence[StorySummary]) -> str:
     )
 
 
-def queue_view(queue: Sequence[QueueEntry], words: int, total: int, link: str, share: float = 0.2) -> dict[str, Any]:
-    """The desk queue as the index shows it."""
+QUOTE_CHARS = 90  # how much of a queued bead's MT the index quotes (the whole text is its tooltip)
+
+
+def bead_mt(result: RunResult) -> tuple[str, ...]:
+    """Each bead's MT, its sentences joined: what the desk queue quotes."""
+    return tuple(" ".join(result.mt[i] for i in bead.left) for bead in result.beads)
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def queue_view(
+    queue: Sequence[QueueEntry],
+    words: int,
+    total: int,
+    link: str,
+    share: float = 0.2,
+    mt: Callable[[str], Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """The desk queue as the index shows it; ``mt(story)``: the MT of each of the story's beads (``bead_mt``), read
+    once per story in the queue, so that a desk sees what each queued bead says."""
+    texts: dict[str, Sequence[str]] = {}
+
+    def said(e: QueueEntry) -> str:
+        if mt is None:
+            return ""
+        if e.story not in texts:
+            texts[e.story] = mt(e.story)
+        beads = texts[e.story]
+        return beads[e.bead] if e.bead < len(beads) else ""
+
     return {
         "share": f"{share:.0%}",
         "beads": len(queue),
@@ -515,7 +546,11 @@ def queue_view(queue: Sequence[QueueEntry], words: int, total: int, link: str, s
                 "risk": f"{e.risk:.2f}",
                 "words": e.words,
                 "link": link.format(id=e.story) + f"#bead-{e.bead}",
+                "mt": _quote(text),
+                "mt_full": " ".join(text.split()),
             }
             for e in queue
+            for text in (said(e),)
         ],
+        "quotes": mt is not None,
     }

@@ -54,6 +54,7 @@ from ..results import RunResult, StorySummary
 from ..results.report import (
     ReviewState,
     asset,
+    bead_mt,
     desk_queue,
     index_rows,
     live_page,
@@ -143,6 +144,7 @@ class Site:
     def __post_init__(self) -> None:
         self._results = _Cache(64)  # the stories being reviewed now in memory (20 reviewers at once), not an archive
         self._summaries = _Cache(100_000)  # one small line per story
+        self._quotes = _Cache(1_000)  # the MT of the stories in the desk queue (at most 1,000 beads)
 
     def stamp(self, story: str) -> tuple[int, int, int]:
         return _file_stamp(self.runs[story] / "result.json")
@@ -163,6 +165,15 @@ class Site:
     def summary(self, story: str) -> StorySummary:
         """The story's summary line (scores, flags), read once per version of its ``result.json``."""
         return self._line(story)[0]
+
+    def bead_mt(self, story: str) -> tuple[str, ...]:
+        """The MT of each of the story's beads (the desk queue quotes it), read once per version of ``result.json``
+        and kept for the stories in the queue only."""
+
+        def make() -> tuple[str, ...]:
+            return bead_mt(self.result(story) if not self.batch else read_run(self.runs[story]))
+
+        return self._quotes.get(story, self.stamp(story), make)
 
     def beads(self, story: str) -> int:
         """How many beads the story has (0 for a story that failed)."""
@@ -484,7 +495,7 @@ def index_html(review: Review) -> str:
         row["spw"] = "–" if e.seconds_per_word is None else f"{e.seconds_per_word:.1f}"
     total = EffortSummary.combine(efforts.values())
     page = live_page(f"review: {site.root.name}", base="", scripts=["index.js"])
-    queue = queue_view(*desk_queue(summaries, done=review.confirmed_beads()), "story/{id}")
+    queue = queue_view(*desk_queue(summaries, done=review.confirmed_beads()), "story/{id}", mt=site.bead_mt)
     return render("index.html", page=page, stories=rows, count=len(rows), live=True, queue=queue,
                   review={"summary": effort_line(total)})  # fmt: skip
 
