@@ -11,10 +11,23 @@ import re
 import pytest
 
 from aligner.alignment.beads import Alignment, Bead
+from aligner.errors import InputError
 from aligner.pipeline import run_story
 from aligner.reading.reader import parse_text
 from aligner.results import RunResult, StorySummary
-from aligner.results.report import Row, render_index, render_report, view_rows, word_diff
+from aligner.results.report import (
+    QueueEntry,
+    Row,
+    asset,
+    bead_mt,
+    queue_view,
+    render,
+    render_index,
+    render_report,
+    static_page,
+    view_rows,
+    word_diff,
+)
 from aligner.translation.memory import FileTranslator
 
 FRENCH = """date 2023-09 PARIS (AP) — Le président a parlé lundi à la télévision nationale. Il a promis une réforme \
@@ -352,3 +365,39 @@ def test_render_index_of_no_stories() -> None:
     page = render_index("empty", [])
     assert "<p>0 stories.</p>" in page
     assert "<tbody></tbody>" in page
+
+
+# ----------------------------------------------------------------------------------------------- desk queue quotes
+
+
+def test_bead_mt_joins_a_beads_sentences_and_marks_missing_mt(with_ref: RunResult) -> None:
+    # mutations: only the bead's first sentence quoted (the 2-1 bead), an MT-less bead quoted as "" (it leads the
+    # queue at risk 1 with nothing to read)
+    beads = (Bead((), (1,), 0.1), *with_ref.beads)
+    result = dataclasses.replace(with_ref, alignment=Alignment(beads, "hand"), flags=((),) * len(beads))
+    quotes = bead_mt(result)
+    assert quotes[1] == with_ref.mt[0] + " " + with_ref.mt[1]
+    assert quotes[0] == "(no MT) reference: WHAT TO KNOW:"
+    assert quotes[2:] == tuple(with_ref.mt[2:])
+
+
+def test_queue_quotes_are_cut_escaped_and_survive_an_unreadable_story() -> None:
+    # mutations: no cut (or a cut past 90 characters), the quote unescaped, one unreadable result.json failing the index
+    long = "abcdefg " * 30  # 240 characters: the 90th falls inside the 12th word
+    texts = {"a": ('short <b>bold</b> & "q"', long), "gone": ()}
+
+    def mt(story: str) -> tuple[str, ...]:
+        if story == "gone":
+            raise InputError("gone/result.json: no such file")
+        return texts[story]
+
+    queue = [QueueEntry("a", 1, 0.9, 40), QueueEntry("gone", 0, 0.8, 3), QueueEntry("a", 0, 0.7, 4)]
+    view = queue_view(queue, 47, 100, "story/{id}", mt=mt)
+    quotes = [r["mt"] for r in view["rows"]]
+    assert quotes[0] == ("abcdefg " * 11).strip() + "…"  # 11 whole words (88 characters), never a cut word
+    assert view["rows"][0]["mt_full"] == long.strip()
+    assert quotes[1] == ""
+    assert quotes[2] == 'short <b>bold</b> & "q"'
+    page = render("index.html", page=static_page("t", asset("index.js")), stories=[], count=0, live=False, queue=view)
+    assert "short &lt;b&gt;bold&lt;/b&gt; &amp; &#34;q&#34;" in page and "<b>" not in page
+    assert page.count('<td class="quote"') == 3

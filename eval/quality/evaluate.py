@@ -362,9 +362,9 @@ def report(r: dict[str, Any]) -> str:
             out.append(f"The target {pct(target)} ({name}) lies {where} its interval.")
         out += [
             "",
-            "An interval is how far the figure could move on another 102 stories of the same kind; a target "
-            "inside it is neither shown met nor shown missed by this block (the verdicts above read the point "
-            "figure).",
+            "An interval is the range of the true figure (for stories like these) that this block is consistent "
+            "with; a target inside it is neither shown met nor shown missed by this block (the "
+            "verdicts above read the point figure).",
             "",
         ]
     out += [

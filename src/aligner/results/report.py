@@ -24,6 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..errors import AlignerError
 from ..reading.document import Kind
 from ..signature import score_signature
 from .batch import StorySummary
@@ -505,13 +506,20 @@ QUOTE_CHARS = 90  # how much of a queued bead's MT the index quotes (the whole t
 
 
 def bead_mt(result: RunResult) -> tuple[str, ...]:
-    """Each bead's MT, its sentences joined: what the desk queue quotes."""
-    return tuple(" ".join(result.mt[i] for i in bead.left) for bead in result.beads)
+    """What the desk queue quotes of each bead: its MT (its sentences joined), or, for reference content the MT
+    lacks (risk 1, no MT words), that reference text, marked as such."""
+    return tuple(t.mt if t.mt or not t.reference else f"(no MT) reference: {t.reference}" for t in result.all_texts())
 
 
 def _quote(text: str) -> str:
+    """``text`` on one line, cut to at most ``QUOTE_CHARS`` characters after a whole word, "…" marking the cut."""
     text = " ".join(text.split())
-    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rstrip() + "…"
+    if len(text) <= QUOTE_CHARS:
+        return text
+    cut = text[: QUOTE_CHARS - 1]
+    if text[len(cut)] != " " and " " in cut:  # inside a word: back to the space before it
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip() + "…"
 
 
 def queue_view(
@@ -530,7 +538,10 @@ def queue_view(
         if mt is None:
             return ""
         if e.story not in texts:
-            texts[e.story] = mt(e.story)
+            try:
+                texts[e.story] = mt(e.story)
+            except (AlignerError, OSError):  # its result.json gone or unreadable since: the queue still shows
+                texts[e.story] = ()
         beads = texts[e.story]
         return beads[e.bead] if e.bead < len(beads) else ""
 

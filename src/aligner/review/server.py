@@ -144,7 +144,7 @@ class Site:
     def __post_init__(self) -> None:
         self._results = _Cache(64)  # the stories being reviewed now in memory (20 reviewers at once), not an archive
         self._summaries = _Cache(100_000)  # one small line per story
-        self._quotes = _Cache(1_000)  # the MT of the stories in the desk queue (at most 1,000 beads)
+        self._quotes = _Cache(1_000)  # every bead's MT of the stories in the desk queue (at most 1,000 of them)
 
     def stamp(self, story: str) -> tuple[int, int, int]:
         return _file_stamp(self.runs[story] / "result.json")

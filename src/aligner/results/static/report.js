@@ -87,11 +87,20 @@
     var row = ev.target.closest ? ev.target.closest("tr.bead") : null;
     if (row && !row.classList.contains("current")) { select(row); }
   });
-  // a link to one bead (the desk queue's, a shared URL): select it, in the middle of the window, not under the bar;
-  // on "load", once every script of the page (the review's editor) listens for the selection
+  // a link to one bead (the desk queue's, a shared URL): select it, in the middle of the window, not under the bar,
+  // clearing a filter that hides it; on "load", once every script of the page listens for the selection (the
+  // review's editor then starts the bead's effort clock: the reviewer came for that bead)
   function fromHash() {
-    var row = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
-    if (row && isBead(row) && body.contains(row) && !row.classList.contains("hidden")) { select(row); }
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    var row = id ? document.getElementById(id) : null;
+    if (!row || !isBead(row) || !body.contains(row)) { return; }
+    if (row.classList.contains("hidden")) {
+      only.checked = false;
+      if (todo !== null) { todo.checked = false; }
+      apply();
+    }
+    select(row);
   }
   window.alignerReport = { apply: apply, go: go, select: select, current: current, shown: shown };
   apply();
