@@ -512,8 +512,7 @@ def bead_mt(result: RunResult) -> tuple[str, ...]:
 
 
 def _quote(text: str) -> str:
-    """``text`` on one line, cut to at most ``QUOTE_CHARS`` characters after a whole word, "…" marking the cut."""
-    text = " ".join(text.split())
+    """``text`` (one line) cut to at most ``QUOTE_CHARS`` characters after a whole word, "…" marking the cut."""
     if len(text) <= QUOTE_CHARS:
         return text
     cut = text[: QUOTE_CHARS - 1]
@@ -557,11 +556,11 @@ def queue_view(
                 "risk": f"{e.risk:.2f}",
                 "words": e.words,
                 "link": link.format(id=e.story) + f"#bead-{e.bead}",
-                "mt": _quote(text),
-                "mt_full": " ".join(text.split()),
+                "mt": _quote(line),
+                "mt_full": line,
             }
             for e in queue
-            for text in (said(e),)
+            for line in (" ".join(said(e).split()),)
         ],
         "quotes": mt is not None,
     }

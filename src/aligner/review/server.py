@@ -170,18 +170,20 @@ class Site:
         """The MT of each of the story's beads (the desk queue quotes it), read once per version of ``result.json``
         and kept for the stories in the queue only."""
 
-        def make() -> tuple[str, ...]:
-            return bead_mt(self.result(story) if not self.batch else read_run(self.runs[story]))
-
-        return self._quotes.get(story, self.stamp(story), make)
+        return self._quotes.get(story, self.stamp(story), lambda: bead_mt(self._read(story)))
 
     def beads(self, story: str) -> int:
         """How many beads the story has (0 for a story that failed)."""
         return self._line(story)[1]
 
+    def _read(self, story: str) -> RunResult:
+        """The story's run for a derived value: a single run's through the results cache, a batch's read and not kept
+        (the derived value is what is cached)."""
+        return self.result(story) if not self.batch else read_run(self.runs[story])
+
     def _line(self, story: str) -> tuple[StorySummary, int]:
         def make() -> tuple[StorySummary, int]:
-            result = self.result(story) if not self.batch else read_run(self.runs[story])  # a batch's: not kept
+            result = self._read(story)
             return StorySummary.of(result), len(result.beads)
 
         return self._summaries.get(story, self.stamp(story), make)
