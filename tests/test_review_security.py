@@ -363,6 +363,8 @@ INJECTED = "table.beads script, table.beads img, table.beads svg"  # what hostil
 
 def test_hostile_text_stays_inert_in_the_editor_comments_and_annotations(run: Path) -> None:
     with running(run) as (url, review), chromium() as p:
+        from playwright.sync_api import expect  # locators, not evaluated strings: the page's CSP forbids eval
+
         browser = launch(p)
         page = browser.new_page()
         dialogs: list[str] = []
@@ -380,6 +382,9 @@ def test_hostile_text_stays_inert_in_the_editor_comments_and_annotations(run: Pa
         page.keyboard.press("Enter")  # the editor opens on the hostile MT
         assert page.locator("#bead-0 textarea.edit").input_value() == HOSTILE[0]
         page.keyboard.press("Control+Enter")
+        # the confirmation saved before the next bead is taken: a save answered late (a loaded machine) moves the
+        # selection on after the click, and the comment's keys went elsewhere (1 run in ~16 under load)
+        expect(page.locator("#bead-0 .st")).to_contain_text("confirmed", timeout=10_000)
         page.locator("#bead-1").click()
         page.keyboard.press("c")
         page.keyboard.type('<img src=x onerror="window.__pwned=4">')
